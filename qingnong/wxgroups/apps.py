@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WxgroupsConfig(AppConfig):
+    name = "qingnong.wxgroups"
+    label = "wxgroups"
