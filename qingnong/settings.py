@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -188,12 +188,17 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "core-purge-login-failures": {
-        "task": "qingnong.core.tasks.purge_expired_login_failures",
-        "schedule": crontab(minute=17),
-    },
-}
+# Each app may list its periodic jobs in ``qingnong/<app>/beat.py`` as ``SCHEDULE`` (plain data, no
+# Django imports); they are merged here so that no app edits another's schedule.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+for _app in [a.rsplit(".", 1)[1] for a in INSTALLED_APPS if a.startswith("qingnong.")]:
+    try:
+        _beat = importlib.import_module(f"qingnong.{_app}.beat")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"qingnong.{_app}.beat":
+            raise
+        continue
+    CELERY_BEAT_SCHEDULE.update(_beat.SCHEDULE)
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -11,6 +11,7 @@ from qingnong.core.auth import LockoutAuthenticationForm
 from qingnong.orgs.views import PasswordChange
 
 APPS = [
+    "core",
     "dashboard",
     "orgs",
     "sheets",

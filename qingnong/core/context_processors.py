@@ -7,10 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from .navigation import menu_for
+from .notifications import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"menu": []}
-    return {"menu": menu_for(user)}
+        return {"menu": [], "unread_notifications": 0}
+    return {"menu": menu_for(user), "unread_notifications": unread_count(user)}

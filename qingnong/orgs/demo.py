@@ -294,3 +294,7 @@ def seed_demo(ctx: DataContext) -> None:
         create_demo_users(ctx, city)
     ctx.shared["city"] = city
     ctx.say(f"组织与团干部：组织 {len(created)} 个，团干部 {len(cadres)} 名")
+
+
+POSITION_PLAN[OrgLevel.PROVINCE] = POSITION_PLAN[OrgLevel.CITY]
+POSITION_PLAN[OrgLevel.NATION] = POSITION_PLAN[OrgLevel.CITY]
