@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,7 +17,8 @@ from .notifications import notification_mark_read
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(user_id=request.user.pk)
+    user: Any = request.user  # login_required guarantees a real user
+    qs = Notification.objects.filter(user=user)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
