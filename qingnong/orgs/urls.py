@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_account
 
 app_name = "orgs"
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("users/<int:user_pk>/grants/add/", views.GrantCreateView.as_view(), name="grant_add"),
     path("grants/<int:pk>/delete/", views.GrantDeleteView.as_view(), name="grant_delete"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("account/tokens/", views_account.token_list, name="token_list"),
+    path("account/tokens/<int:pk>/revoke/", views_account.token_revoke, name="token_revoke"),
 ]

@@ -237,3 +237,19 @@ def test_grant_outside_subtree_page_error(scope_world):
     assert response.status_code == 422
     assert "不在您的管辖范围内" in response.content.decode()
     assert target.grants.count() == 1
+
+
+def test_token_page_shows_token_once_and_revokes(scope_world):
+    client = scope_world.client("admin_in")
+    page = client.post(reverse("orgs:token_list"), {"name": "同步脚本", "days": "30"}).content.decode()
+    token = ApiToken.objects.get(user=scope_world.users["admin_in"])
+    import re
+
+    raw = re.search(r'id="raw-token">(qn_[^<]+)<', page).group(1)
+    assert _api_get(raw).status_code == 200
+    again = client.get(reverse("orgs:token_list")).content.decode()
+    assert raw not in again and f"qn_{token.prefix}" in again
+    other = scope_world.client("entry_in").post(reverse("orgs:token_revoke", args=[token.pk]))
+    assert other.status_code == 404  # someone else's token
+    client.post(reverse("orgs:token_revoke", args=[token.pk]))
+    assert _api_get(raw).status_code == 401
