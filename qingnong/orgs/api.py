@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from qingnong.api.common import ERRORS, page, scoped_get
 from qingnong.core.permissions import Action
@@ -132,12 +132,12 @@ def org_subtree(
 
 
 @router.post("orgs/", response={201: OrgOut, **ERRORS})
-def org_create(request: HttpRequest, payload: OrgIn) -> tuple[int, Org]:
+def org_create(request: HttpRequest, payload: OrgIn) -> Status[Org]:
     parent = scoped_get(Org.objects.all(), request, payload.parent_id, Action.ADD)
     data = payload.dict(exclude={"parent_id"})
     data["kind"] = data["kind"] or ""
     org = services.org_create(actor=request.user, parent=parent, **data)
-    return 201, _with_parents([org])[0]
+    return Status(201, _with_parents([org])[0])
 
 
 @router.patch("orgs/{org_id}", response={200: OrgOut, **ERRORS})
@@ -164,10 +164,10 @@ def org_dissolve(request: HttpRequest, org_id: int) -> Org:
 
 
 @router.delete("orgs/{org_id}", response={204: None, **ERRORS})
-def org_delete(request: HttpRequest, org_id: int) -> tuple[int, None]:
+def org_delete(request: HttpRequest, org_id: int) -> Status[None]:
     org = scoped_get(Org.objects.all(), request, org_id, Action.DELETE)
     services.org_delete(actor=request.user, org=org)
-    return 204, None
+    return Status(204, None)
 
 
 # --- cadres ---------------------------------------------------------------------------------
@@ -275,11 +275,11 @@ def cadre_get(request: HttpRequest, cadre_id: int) -> Cadre:
 
 
 @router.post("cadres/", response={201: CadreOut, **ERRORS})
-def cadre_create(request: HttpRequest, payload: CadreIn) -> tuple[int, Cadre]:
+def cadre_create(request: HttpRequest, payload: CadreIn) -> Status[Cadre]:
     data = payload.dict()
     org = scoped_get(Org.objects.all(), request, data.pop("org_id"), Action.ADD)
     data["gender"] = data["gender"] or ""
-    return 201, services.cadre_create(actor=request.user, org=org, **data)
+    return Status(201, services.cadre_create(actor=request.user, org=org, **data))
 
 
 @router.patch("cadres/{cadre_id}", response={200: CadreOut, **ERRORS})
@@ -294,10 +294,10 @@ def cadre_update(request: HttpRequest, cadre_id: int, payload: CadrePatch) -> Ca
 
 
 @router.delete("cadres/{cadre_id}", response={204: None, **ERRORS})
-def cadre_delete(request: HttpRequest, cadre_id: int) -> tuple[int, None]:
+def cadre_delete(request: HttpRequest, cadre_id: int) -> Status[None]:
     cadre = scoped_get(Cadre.objects.select_related("org"), request, cadre_id, Action.DELETE)
     services.cadre_delete(actor=request.user, cadre=cadre)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("cadres/{cadre_id}/positions", response={200: list[PositionOut], **ERRORS})
@@ -307,11 +307,11 @@ def cadre_positions(request: HttpRequest, cadre_id: int) -> list[Position]:
 
 
 @router.post("positions/", response={201: PositionOut, **ERRORS})
-def position_create(request: HttpRequest, payload: PositionIn) -> tuple[int, Position]:
+def position_create(request: HttpRequest, payload: PositionIn) -> Status[Position]:
     data = payload.dict()
     cadre = scoped_get(Cadre.objects.select_related("org"), request, data.pop("cadre_id"))
     org = scoped_get(Org.objects.all(), request, data.pop("org_id"), Action.ADD)
-    return 201, services.position_create(actor=request.user, cadre=cadre, org=org, **data)
+    return Status(201, services.position_create(actor=request.user, cadre=cadre, org=org, **data))
 
 
 @router.patch("positions/{position_id}", response={200: PositionOut, **ERRORS})
@@ -325,7 +325,7 @@ def position_update(request: HttpRequest, position_id: int, payload: PositionPat
 
 
 @router.delete("positions/{position_id}", response={204: None, **ERRORS})
-def position_delete(request: HttpRequest, position_id: int) -> tuple[int, None]:
+def position_delete(request: HttpRequest, position_id: int) -> Status[None]:
     position = scoped_get(Position.objects.select_related("org"), request, position_id, Action.DELETE)
     services.position_delete(actor=request.user, position=position)
-    return 204, None
+    return Status(204, None)
