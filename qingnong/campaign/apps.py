@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CampaignConfig(AppConfig):
     name = "qingnong.campaign"
     label = "campaign"
+    verbose_name = "年度工作与考核"
+
+    def ready(self) -> None:
+        from qingnong.core.navigation import MenuItem, register_menu
+
+        register_menu(MenuItem("campaign:campaign_current", "年度工作", order=60))
+        register_menu(MenuItem("campaign:submission_board", "材料报送", order=65))
