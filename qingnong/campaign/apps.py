@@ -9,5 +9,7 @@ class CampaignConfig(AppConfig):
     def ready(self) -> None:
         from qingnong.core.navigation import MenuItem, register_menu
 
+        from . import rules  # noqa: F401  (registers R1–R12)
+
         register_menu(MenuItem("campaign:campaign_current", "年度工作", order=60))
         register_menu(MenuItem("campaign:submission_board", "材料报送", order=65))

@@ -1,0 +1,463 @@
+"""The rules R1–R12 of DESIGN.md §2, one function each. The dashboard, reminders and the inspection score
+read these functions and nothing else computes compliance.
+
+Each function evaluates a whole subtree with a fixed number of queries (grouping by path prefix, never
+a query per org) and returns per-org value, target, status and evidence (see ``rules_base``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from qingnong.orgs.choices import OrgLevel, PositionTitle
+from qingnong.orgs.models import Cadre, Org, Position
+
+from .choices import SubmissionKind, SubmissionStatus
+from .models import Submission
+from .rules_base import (
+    MET,
+    NO_DATA,
+    NOT_DUE,
+    NOT_MET,
+    OrgResult,
+    RuleContext,
+    RuleReport,
+    Tally,
+    result,
+    rule,
+    status_for,
+)
+
+COUNTY: set[str] = {OrgLevel.COUNTY}
+
+
+def _submission_rule(ctx: RuleContext, rule_id: str, kind: str, title: str) -> RuleReport:
+    """R9 / R10: each county's latest submission of ``kind`` exists and was not returned."""
+    counties = ctx.subtree_orgs(COUNTY)
+    latest: dict[int, Submission] = {}
+    for sub in Submission.objects.filter(campaign=ctx.campaign, kind=kind, org__in=counties).order_by(
+        "submitted_at", "pk"
+    ):
+        latest[sub.org_id] = sub
+    orgs = [o for o in ctx.result_orgs() if o.level in EXCLUSIVE_LEVELS]
+    tally = Tally(orgs)
+    for county in counties:
+        found = latest.get(county.pk)
+        ok = found is not None and found.status != SubmissionStatus.RETURNED
+        state = str(found.get_status_display()) if found else "未报送"
+        tally.add(
+            county.path,
+            ok,
+            {"org": county.name, "state": state, "comment": found.comment if found else ""},
+            ctx.evidence_limit,
+        )
+    root, rows = _ratio_results(ctx, rule_id, tally, orgs, 100)
+    return RuleReport(
+        rule_id,
+        title,
+        ctx.campaign.due_date(rule_id),
+        root,
+        [r for r in rows if tally.den[r.org_id]],
+        [("org", "县级团委"), ("state", "状态"), ("comment", "审核意见")],
+    )
+
+
+@rule("R9", "县级团委报送通知或工作方案")
+def r9_plans(ctx: RuleContext) -> RuleReport:
+    return _submission_rule(ctx, "R9", SubmissionKind.PLAN, "县级团委报送通知或工作方案")
+
+
+@rule("R10", "县级团委报送专题总结")
+def r10_summaries(ctx: RuleContext) -> RuleReport:
+    return _submission_rule(ctx, "R10", SubmissionKind.SUMMARY, "县级团委报送专题总结")
+
+
+# --- the 三群 ledger: R1–R6 -----------------------------------------------------------------
+
+ALL_LEVELS = None
+GRASSROOTS_LEVELS: set[str] = {OrgLevel.TOWNSHIP, OrgLevel.GRASSROOTS}
+QINGNONG_LEVELS: set[str] = {
+    OrgLevel.NATION,
+    OrgLevel.PROVINCE,
+    OrgLevel.CITY,
+    OrgLevel.COUNTY,
+    OrgLevel.TOWNSHIP,
+}
+EXCLUSIVE_LEVELS: set[str] = {OrgLevel.NATION, OrgLevel.PROVINCE, OrgLevel.CITY, OrgLevel.COUNTY}
+PREFECTURE_LEVELS: set[str] = {OrgLevel.NATION, OrgLevel.PROVINCE, OrgLevel.CITY}
+
+
+def _ratio_results(
+    ctx: RuleContext, rule_id: str, tally: Tally, orgs: list[Org], target: float, unit: str = "%"
+) -> tuple[OrgResult | None, list[OrgResult]]:
+    due = ctx.is_due(rule_id)
+    results = []
+    for org in orgs:
+        value = tally.ratio(org)
+        results.append(
+            result(
+                org,
+                value=value,
+                target=target,
+                unit=unit,
+                status=status_for(value=value, target=target, due=due) if value is not None else NO_DATA,
+                evidence=tally.evidence[org.pk],
+            )
+        )
+    root = next((r for r in results if r.org_id == ctx.root.pk), None)
+    return root, [r for r in results if r.org_id != ctx.root.pk]
+
+
+@rule("R1", "每名基层团干部联系农村青年不少于规定人数")
+def r1_reach(ctx: RuleContext) -> RuleReport:
+    """Cadres of township committees and village / direct orgs reaching at least the campaign's number of
+    distinct youth (members of the 团青 / 专属 groups they own or administer, plus youth they are liaison
+    of). Per org: the share of its cadres (subtree) who do."""
+    from qingnong.wxgroups.selectors import cadre_reach, r1_cadres
+
+    target = ctx.campaign.reach_per_cadre
+    cadres = r1_cadres(Cadre.objects.filter(ctx.root.subtree_q("org__path")))
+    reach = cadre_reach(cadres)
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    for pk, name, org_name, path in cadres.order_by("org__path", "name").values_list(
+        "pk", "name", "org__name", "org__path"
+    ):
+        n = reach.get(pk, 0)
+        tally.add(
+            path,
+            n >= target,
+            {"cadre": name, "org": org_name, "reached": n, "gap": target - n, "cadre_id": pk},
+            ctx.evidence_limit,
+        )
+    root, rows = _ratio_results(ctx, "R1", tally, orgs, 100)
+    return RuleReport(
+        "R1",
+        f"每名基层团干部联系青年不少于 {target} 名",
+        ctx.campaign.due_date("R1"),
+        root,
+        [r for r in rows if tally.den[r.org_id]],
+        [("cadre", "团干部"), ("org", "组织"), ("reached", "已联系"), ("gap", "差额")],
+    )
+
+
+@rule("R2", "团青微信群建群率")
+def r2_coverage(ctx: RuleContext) -> RuleReport:
+    """Villages and direct orgs with at least one 团青 group that is built or active, as a share of all
+    of them, for every township, county and city of the subtree."""
+    from qingnong.wxgroups.choices import BUILT_STATUSES, GroupType
+    from qingnong.wxgroups.models import ChatGroup
+
+    built = ChatGroup.objects.filter(
+        org=OuterRef("pk"), group_type=GroupType.TUANQING, status__in=list(BUILT_STATUSES)
+    )
+    grassroots = (
+        Org.objects.filter(ctx.root.subtree_q(), level=OrgLevel.GRASSROOTS, status="active")
+        .annotate(has_group=Exists(built))
+        .order_by("path")
+        .values_list("name", "path", "has_group")
+    )
+    orgs = [o for o in ctx.result_orgs() if o.level != OrgLevel.GRASSROOTS or o.pk == ctx.root.pk]
+    town_names = dict(
+        Org.objects.filter(ctx.root.subtree_q(), level=OrgLevel.TOWNSHIP).values_list("path", "name")
+    )
+    tally = Tally(orgs)
+    step = ctx.root.steplen
+    for name, path, has_group in grassroots:
+        tally.add(
+            path, has_group, {"org": name, "township": town_names.get(path[:-step], "")}, ctx.evidence_limit
+        )
+    root, rows = _ratio_results(ctx, "R2", tally, orgs, ctx.campaign.tuanqing_coverage_pct)
+    return RuleReport(
+        "R2",
+        f"村和直属团组织建立团青微信群 {ctx.campaign.tuanqing_coverage_pct}% 以上",
+        ctx.campaign.due_date("R2"),
+        root,
+        [r for r in rows if tally.den[r.org_id]],
+        [("org", "未建群的组织"), ("township", "所属乡镇")],
+    )
+
+
+def expects_member(parent_level: str, *, is_leadership: bool, is_committee: bool) -> bool:
+    """R3: whether a current position one level below an org of ``parent_level`` belongs in that org's
+    青农 group (city: the county committees' leadership members; county: the township committee
+    members; township: the leaders of its villages and direct orgs)."""
+    if parent_level in PREFECTURE_LEVELS:
+        return is_leadership
+    if parent_level == OrgLevel.COUNTY:
+        return is_committee
+    if parent_level == OrgLevel.TOWNSHIP:
+        return is_leadership
+    return False
+
+
+@rule("R3", "青农微信群建成并向下覆盖一级")
+def r3_qingnong(ctx: RuleContext) -> RuleReport:
+    """Every city, county and township org has a live 青农 group whose recorded members cover the expected
+    members one level down. Per org (subtree): the share of expected members present; an org without a
+    group counts all its expected members missing."""
+    from qingnong.wxgroups.choices import GroupType
+    from qingnong.wxgroups.models import ChatGroup, GroupMembership
+
+    step = ctx.root.steplen
+    owners = {
+        o.path: o
+        for o in Org.objects.filter(ctx.root.subtree_q(), level__in=QINGNONG_LEVELS, status="active").only(
+            "id", "name", "path", "level"
+        )
+    }
+    groups = dict(
+        ChatGroup.objects.filter(ctx.root.subtree_q("org__path"), group_type=GroupType.QINGNONG)
+        .live()
+        .values_list("org_id", "pk")
+    )
+    present = set(
+        GroupMembership.objects.filter(group_id__in=list(groups.values()), cadre__isnull=False).values_list(
+            "group_id", "cadre_id"
+        )
+    )
+    positions = (
+        Position.objects.current()
+        .filter(ctx.root.subtree_q("org__path"), cadre__is_active=True, org__status="active")
+        .filter(Q(is_leadership=True) | Q(is_committee=True))
+        .order_by("org__path", "title")
+        .values_list(
+            "cadre_id", "cadre__name", "org__name", "org__path", "title", "is_leadership", "is_committee"
+        )
+    )
+    orgs = [o for o in ctx.result_orgs(QINGNONG_LEVELS)]
+    tally = Tally(orgs)
+    seen: set[tuple[int, int]] = set()
+    for cadre_id, cadre_name, org_name, path, title, leadership, committee in positions:
+        parent = owners.get(path[:-step])
+        if parent is None or not expects_member(
+            parent.level, is_leadership=leadership, is_committee=committee
+        ):
+            continue
+        if (parent.pk, cadre_id) in seen:
+            continue
+        seen.add((parent.pk, cadre_id))
+        group_id = groups.get(parent.pk)
+        ok = group_id is not None and (group_id, cadre_id) in present
+        tally.add(
+            parent.path,
+            ok,
+            {
+                "group_org": parent.name,
+                "cadre": cadre_name,
+                "org": org_name,
+                "title": PositionTitle(title).label,
+                "missing": "未建群" if group_id is None else "未入群",
+            },
+            ctx.evidence_limit,
+        )
+    without_group = [o for o in owners.values() if o.pk not in groups]
+    due = ctx.is_due("R3")
+    results = []
+    for org in orgs:
+        value = tally.ratio(org)
+        lacking = [o for o in without_group if o.path.startswith(org.path)]
+        ok = not lacking and (value is None or value >= 100)
+        status = MET if ok else (NOT_MET if due else NOT_DUE)
+        evidence = [
+            {"group_org": o.name, "cadre": "", "org": "", "title": "", "missing": "未建青农微信群"}
+            for o in lacking
+        ][: ctx.evidence_limit or None] + tally.evidence[org.pk]
+        results.append(
+            result(
+                org,
+                value=value if value is not None else (0 if lacking else 100),
+                target=100,
+                unit="%",
+                status=status,
+                evidence=ctx.cap(evidence),
+            )
+        )
+    root = next((r for r in results if r.org_id == ctx.root.pk), None)
+    return RuleReport(
+        "R3",
+        "各级青农微信群建成，成员向下覆盖一级",
+        ctx.campaign.due_date("R3"),
+        root,
+        [r for r in results if r.org_id != ctx.root.pk],
+        [
+            ("group_org", "青农群所属组织"),
+            ("cadre", "应入群人员"),
+            ("org", "其组织"),
+            ("title", "职务"),
+            ("missing", "问题"),
+        ],
+    )
+
+
+@rule("R4", "市、县青年专属微信群数量")
+def r4_exclusive(ctx: RuleContext) -> RuleReport:
+    """The city and each county have at least the campaign's number of 青年专属 groups (built or active)."""
+    from qingnong.wxgroups.choices import BUILT_STATUSES, GroupType
+    from qingnong.wxgroups.models import ChatGroup
+
+    orgs = ctx.result_orgs(EXCLUSIVE_LEVELS)
+    counts = dict(
+        ChatGroup.objects.filter(
+            org_id__in=[o.pk for o in orgs], group_type=GroupType.EXCLUSIVE, status__in=list(BUILT_STATUSES)
+        )
+        .order_by()
+        .values("org_id")
+        .annotate(n=Count("pk"))
+        .values_list("org_id", "n")
+    )
+    target = ctx.campaign.exclusive_groups_min
+    due = ctx.is_due("R4")
+    results = [
+        result(
+            o,
+            value=counts.get(o.pk, 0),
+            target=target,
+            unit="个",
+            status=status_for(value=counts.get(o.pk, 0), target=target, due=due),
+            evidence=[] if counts.get(o.pk, 0) >= target else [{"org": o.name, "count": counts.get(o.pk, 0)}],
+        )
+        for o in orgs
+    ]
+    root = next((r for r in results if r.org_id == ctx.root.pk), None)
+    return RuleReport(
+        "R4",
+        f"市、县两级建立青年专属微信群 {target} 个以上",
+        ctx.campaign.due_date("R4"),
+        root,
+        [r for r in results if r.org_id != ctx.root.pk],
+        [("org", "组织"), ("count", "现有专属群")],
+    )
+
+
+def qingnong_name(org: Org) -> str:
+    """The name the notice gives a prefecture-level-and-above cadre group or account: 青农 + short name."""
+    return f"青农{org.short_name or org.name}"
+
+
+@rule("R5", "地市以上青农群、公众号命名")
+def r5_naming(ctx: RuleContext) -> RuleReport:
+    """The 青农 groups (and official accounts, where the accounts app has them) of prefecture-level and
+    higher orgs are named 青农 + the org's short name (a warning, checked on save)."""
+    from qingnong.wxgroups.choices import GroupType
+    from qingnong.wxgroups.models import ChatGroup
+
+    orgs = {
+        o.pk: o
+        for o in Org.objects.filter(ctx.root.subtree_q(), level__in=PREFECTURE_LEVELS, status="active")
+    }
+    named: list[tuple[int, str, str]] = [
+        (org_id, "青农微信群", name)
+        for org_id, name in ChatGroup.objects.filter(org_id__in=list(orgs), group_type=GroupType.QINGNONG)
+        .live()
+        .values_list("org_id", "name")
+    ]
+    named += _account_names(list(orgs))
+    result_orgs = ctx.result_orgs(PREFECTURE_LEVELS)
+    tally = Tally(result_orgs)
+    for org_id, what, name in named:
+        org = orgs[org_id]
+        expected = qingnong_name(org)
+        tally.add(
+            org.path,
+            name.strip() == expected,
+            {"org": org.name, "what": what, "name": name, "expected": expected},
+            ctx.evidence_limit,
+        )
+    results = []
+    for org in result_orgs:
+        value = tally.ratio(org)
+        results.append(
+            result(
+                org,
+                value=value,
+                target=100,
+                unit="%",
+                status=status_for(value=value, target=100, due=True),
+                evidence=tally.evidence[org.pk],
+            )
+        )
+    root = next((r for r in results if r.org_id == ctx.root.pk), None)
+    return RuleReport(
+        "R5",
+        "地市以上青农微信群、公众号统一命名为“青农XX”",
+        None,
+        root,
+        [r for r in results if r.org_id != ctx.root.pk],
+        [("org", "组织"), ("what", "对象"), ("name", "现名称"), ("expected", "应为")],
+    )
+
+
+def _account_names(org_ids: list[int]) -> list[tuple[int, str, str]]:
+    """Official-account names of these orgs, when the accounts app has its model."""
+    from django.apps import apps
+
+    try:
+        account = apps.get_model("mp", "OfficialAccount")
+    except LookupError:
+        return []
+    return [
+        (org_id, "微信公众号", name)
+        for org_id, name in account.objects.filter(org_id__in=org_ids).values_list("org_id", "name")
+    ]
+
+
+R6_FIELDS = ("owner", "member_count", "bases", "qr")
+
+
+@rule("R6", "乡镇、村和直属团组织微信群信息填入台账")
+def r6_ledger(ctx: RuleContext) -> RuleReport:
+    """Every live group of a township, village or direct org is in the ledger with its required fields:
+    name, owner cadre, member count, basis (团青), and a QR code no older than the campaign's days."""
+    from qingnong.wxgroups.choices import GroupType
+    from qingnong.wxgroups.models import ChatGroup
+
+    valid_since = timezone.now() - datetime.timedelta(days=ctx.campaign.qr_valid_days)
+    groups = (
+        ChatGroup.objects.filter(ctx.root.subtree_q("org__path"), org__level__in=GRASSROOTS_LEVELS)
+        .live()
+        .order_by("org__path", "name")
+        .values_list(
+            "name",
+            "group_type",
+            "owner_id",
+            "member_count",
+            "bases",
+            "qr_image",
+            "qr_uploaded_at",
+            "org__name",
+            "org__path",
+        )
+    )
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    for name, gtype, owner, count, bases, qr_image, qr_at, org_name, path in groups:
+        missing = []
+        if not name:
+            missing.append("群名称")
+        if owner is None:
+            missing.append("群主")
+        if not count:
+            missing.append("成员数")
+        if gtype == GroupType.TUANQING and not bases:
+            missing.append("组建基础（缘）")
+        if not qr_image or qr_at is None or qr_at <= valid_since:
+            missing.append(f"{ctx.campaign.qr_valid_days}天内的群二维码")
+        tally.add(
+            path,
+            not missing,
+            {"group": name, "org": org_name, "missing": "、".join(missing)},
+            ctx.evidence_limit,
+        )
+    root, rows = _ratio_results(ctx, "R6", tally, orgs, 100)
+    return RuleReport(
+        "R6",
+        "乡镇、村和直属团组织的微信群信息完整填入台账",
+        ctx.campaign.due_date("R6"),
+        root,
+        [r for r in rows if tally.den[r.org_id]],
+        [("group", "微信群"), ("org", "组织"), ("missing", "缺少")],
+    )

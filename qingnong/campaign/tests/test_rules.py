@@ -1,0 +1,170 @@
+"""Rules R1–R6, R9, R10 on a small world: values, statuses, evidence, and a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from qingnong.campaign import services
+from qingnong.campaign.rules_base import MET, NOT_DUE, NOT_MET, RuleContext, evaluate, rule_ids
+from qingnong.core.system import SYSTEM
+from qingnong.core.testing import count_queries
+from qingnong.orgs import services as org_services
+from qingnong.orgs.choices import GrassrootsKind, OrgLevel, PositionTitle
+from qingnong.wxgroups.models import ChatGroup, GroupMembership
+from qingnong.youth.models import Youth
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2014, 11, 20)  # after every due date but R1 (11-30)
+
+
+@pytest.fixture
+def campaign(scope_world):
+    return services.campaign_create(actor=SYSTEM, org=scope_world.city, year=2014)
+
+
+def ctx(campaign, root, today=ON, depth=1):
+    return RuleContext(campaign=campaign, root=root, today=today, depth=depth)
+
+
+def cadre(org, name, title=PositionTitle.SECRETARY, **flags):
+    c = org_services.cadre_create(actor=SYSTEM, org=org, name=name)
+    org_services.position_create(actor=SYSTEM, cadre=c, org=org, title=title, **flags)
+    return c
+
+
+def group(org, gtype="tuanqing", status="built", owner=None, **kw):
+    defaults = {"name": f"{org.name}{gtype}群", "member_count": 30, "bases": ["geo"]}
+    defaults.update(kw)
+    return ChatGroup.objects.create(org=org, group_type=gtype, status=status, owner=owner, **defaults)
+
+
+def youth(org, n, liaison=None, start=0):
+    return [Youth.objects.create(name=f"青年{start + i}", home_org=org, liaison=liaison) for i in range(n)]
+
+
+def test_all_rules_registered():
+    assert {"R1", "R2", "R3", "R4", "R5", "R6", "R9", "R10"} <= set(rule_ids())
+
+
+def test_r1_counts_distinct_youth_from_groups_and_liaison(scope_world, campaign):
+    w = scope_world
+    a = cadre(w.village_in, "甲", is_leadership=True)
+    b = cadre(w.village_in, "乙", title=PositionTitle.MEMBER)
+    g = group(w.village_in, owner=a)
+    people = youth(w.village_in, 15)
+    for p in people:
+        GroupMembership.objects.create(group=g, youth=p)
+    youth(w.village_in, 5, liaison=a, start=100)
+    # The same youth as member and as liaison counts once.
+    people[0].liaison = a
+    people[0].save()
+    report = evaluate("R1", ctx(campaign, w.county_in, today=datetime.date(2014, 12, 1), depth=3))
+    village = report.for_org(w.village_in.pk)
+    assert village.value == 50.0  # 甲 reaches 20, 乙 reaches 0
+    assert village.status == NOT_MET
+    assert [(e["cadre"], e["reached"]) for e in village.evidence] == [("乙", 0)]
+    assert report.root.value == 50.0
+    # Before 11-30 the gap is "not yet due", not a failure.
+    early = evaluate("R1", ctx(campaign, w.county_in, today=datetime.date(2014, 11, 1)))
+    assert early.root.status == NOT_DUE
+    assert b.pk == village.evidence[0]["cadre_id"]
+
+
+def test_r2_coverage_and_missing_villages(scope_world, campaign):
+    w = scope_world
+    extra = org_services.org_create(
+        actor=SYSTEM, parent=w.town_in, name="东河村", level=OrgLevel.GRASSROOTS, kind=GrassrootsKind.VILLAGE
+    )
+    group(w.village_in)
+    group(extra, status="planned")  # planned does not count
+    report = evaluate("R2", ctx(campaign, w.city, depth=2))
+    county = report.for_org(w.county_in.pk)
+    assert county.value == 50.0 and county.status == NOT_MET
+    assert county.evidence == [{"org": "东河村", "township": "石牌镇"}]
+    out = report.for_org(w.county_out.pk)
+    assert out.value == 0.0
+    assert report.root.value == pytest.approx(33.3)
+
+
+def test_r3_expected_members_one_level_down(scope_world, campaign):
+    w = scope_world
+    leader = cadre(w.county_in, "县书记", is_leadership=True, is_committee=True)
+    member = cadre(w.county_in, "县委员", title=PositionTitle.MEMBER, is_committee=True)
+    city_group = group(w.city, gtype="qingnong", name="青农安庆")
+    GroupMembership.objects.create(group=city_group, cadre=leader)
+    report = evaluate("R3", ctx(campaign, w.city, depth=2))
+    # City group expects county leadership members only: 县书记 (present); 太湖 has none.
+    missing = {(e["group_org"], e["cadre"], e["missing"]) for e in report.root.evidence}
+    assert ("安庆市", "县书记", "未入群") not in missing
+    assert ("怀宁县", "", "未建青农微信群") in missing
+    assert report.root.status == NOT_MET
+    assert member.pk  # committee member is expected by a county group only, not by the city's
+
+
+def test_r4_and_r5(scope_world, campaign):
+    w = scope_world
+    group(w.city, gtype="exclusive", name="领头雁群", category="leader")
+    group(w.city, gtype="exclusive", name="在外青年群", category="away")
+    group(w.county_in, gtype="exclusive", name="大学生村官群", category="village_official")
+    r4 = evaluate("R4", ctx(campaign, w.city))
+    assert r4.root.value == 2 and r4.root.status == MET
+    assert r4.for_org(w.county_in.pk).value == 1
+    assert r4.for_org(w.county_in.pk).status == NOT_MET
+    group(w.city, gtype="qingnong", name="安庆青农群")
+    r5 = evaluate("R5", ctx(campaign, w.city))
+    assert r5.root.status == NOT_MET
+    assert r5.root.evidence[0]["expected"] == "青农安庆"
+
+
+def test_r6_required_fields(scope_world, campaign):
+    w = scope_world
+    owner = cadre(w.village_in, "群主")
+    good = group(w.village_in, owner=owner, qr_image="public/x.jpg", qr_uploaded_at=timezone.now())
+    group(w.village_in, name="无群主群", owner=None, bases=[])
+    report = evaluate("R6", ctx(campaign, w.town_in, today=timezone.localdate(), depth=1))
+    village = report.for_org(w.village_in.pk)
+    assert village.value == 50.0
+    assert village.evidence[0]["group"] == "无群主群"
+    assert "群主" in village.evidence[0]["missing"] and "组建基础" in village.evidence[0]["missing"]
+    assert good.pk
+
+
+def test_r9_r10_submissions(scope_world, campaign):
+    from qingnong.campaign.tests.test_campaign import _upload
+
+    w = scope_world
+    services.submission_upload(
+        actor=SYSTEM, campaign=campaign, org=w.county_in, kind="plan", upload=_upload()
+    )
+    r9 = evaluate("R9", ctx(campaign, w.city))
+    assert r9.root.value == 50.0
+    assert r9.for_org(w.county_out.pk).evidence[0]["state"] == "未报送"
+    r10 = evaluate("R10", ctx(campaign, w.city, today=datetime.date(2014, 11, 1)))
+    assert r10.root.status == NOT_DUE
+
+
+def test_rules_use_a_fixed_number_of_queries(scope_world, campaign):
+    w = scope_world
+
+    def run():
+        for rule_id in ("R1", "R2", "R3", "R4", "R5", "R6", "R9", "R10"):
+            evaluate(rule_id, ctx(campaign, w.city, depth=3))
+
+    run()
+    before = count_queries(run)
+    for n in range(12):
+        town = org_services.org_create(
+            actor=SYSTEM, parent=w.county_in, name=f"镇{n}", level=OrgLevel.TOWNSHIP
+        )
+        village = org_services.org_create(
+            actor=SYSTEM, parent=town, name=f"村{n}", level=OrgLevel.GRASSROOTS, kind=GrassrootsKind.VILLAGE
+        )
+        c = cadre(village, f"书记{n}", is_leadership=True)
+        g = group(village, owner=c)
+        GroupMembership.objects.create(group=g, youth=youth(village, 1, start=1000 + n)[0])
+        group(town, gtype="qingnong", name=f"镇{n}青农群")
+    assert count_queries(run) == before
