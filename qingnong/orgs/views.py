@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordChangeView
@@ -228,16 +229,33 @@ def _positions_text(cadre: Cadre) -> str:
     return "；".join(f"{p.org.name}{p.title_label}" for p in getattr(cadre, "current_positions", []))
 
 
+def _reach_text(cadre: Cadre) -> str:
+    # ``reach`` is attached page by page by the ledger's ``with_reach`` (R1, one query per page).
+    reach = getattr(cadre, "reach", None)
+    if reach is None:
+        return ""
+    from qingnong.wxgroups.choices import REACH_TARGET
+
+    return f"{reach}/{REACH_TARGET}" + ("" if reach >= REACH_TARGET else f"（差{REACH_TARGET - reach}）")
+
+
+class CadreReachFilterForm(CadreFilterForm):
+    reach = forms.ChoiceField(
+        label="联系青年", choices=[("", "全部"), ("below", "未达20人"), ("met", "已达20人")], required=False
+    )
+
+
 class CadreListView(ObjectListView):
     model = Cadre
     title = "团干部"
-    filter_form_class = CadreFilterForm
+    filter_form_class = CadreReachFilterForm
     export_name = "团干部"
     add_url_name = "orgs:cadre_add"
     columns = [
         Column("name", "姓名"),
         Column("org.name", "所属组织"),
         Column(_positions_text, "现任职务"),
+        Column(_reach_text, "联系青年"),
         Column("phone", "手机号", personal="phone"),
         Column(lambda c: c.get_gender_display() if c.gender else "", "性别", css="qn-hide-phone"),
         Column("birth_year", "出生年份", css="qn-hide-phone"),
@@ -246,7 +264,12 @@ class CadreListView(ObjectListView):
     ]
 
     def selector(self, user: Any, filters: dict[str, Any]) -> QuerySet[Cadre]:
-        return selectors.cadre_list(user=user, filters=filters)
+        from qingnong.wxgroups.selectors import filter_by_reach, with_reach
+
+        qs = selectors.cadre_list(user=user, filters=filters)
+        if filters.get("reach") in ("below", "met"):
+            qs = filter_by_reach(qs, below=filters["reach"] == "below")
+        return with_reach(qs)
 
 
 class CadreDetailView(ObjectDetailView):

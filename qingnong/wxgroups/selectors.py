@@ -556,3 +556,55 @@ def qr_expiring_between(start: datetime.datetime, end: datetime.datetime) -> Que
     return ChatGroup.objects.live().filter(
         qr_uploaded_at__gte=start - QR_VALIDITY, qr_uploaded_at__lt=end - QR_VALIDITY
     )
+
+
+# --- reach on cadre lists -------------------------------------------------------------------
+
+_REACH_CLASSES: dict[type, type] = {}
+
+
+def _attach_reach(objects: list[Any]) -> None:
+    pending = [o for o in objects if isinstance(o, Cadre) and not hasattr(o, "reach")]
+    if pending:
+        reach = cadre_reach([o.pk for o in pending])
+        for obj in pending:
+            obj.reach = reach.get(obj.pk, 0)  # type: ignore[attr-defined]
+
+
+def with_reach(queryset: QuerySet[Cadre]) -> QuerySet[Cadre]:
+    """The same queryset, whose fetched cadres carry ``.reach`` (R1): one more query per page (or per
+    2000-row chunk of an export), whatever the page size."""
+    base = type(queryset)
+    cls = _REACH_CLASSES.get(base)
+    if cls is None:
+
+        def _fetch_all(self: Any) -> None:
+            base._fetch_all(self)  # type: ignore[attr-defined]
+            if self._result_cache:
+                _attach_reach(self._result_cache)
+
+        def iterator(self: Any, chunk_size: int | None = None) -> Any:
+            chunk: list[Any] = []
+            for obj in base.iterator(self, chunk_size=chunk_size or 2000):
+                chunk.append(obj)
+                if len(chunk) >= (chunk_size or 2000):
+                    _attach_reach(chunk)
+                    yield from chunk
+                    chunk = []
+            _attach_reach(chunk)
+            yield from chunk
+
+        cls = type(f"{base.__name__}WithReach", (base,), {"_fetch_all": _fetch_all, "iterator": iterator})
+        _REACH_CLASSES[base] = cls
+    clone = queryset.all()
+    clone.__class__ = cls
+    return clone
+
+
+def filter_by_reach(queryset: QuerySet[Cadre], *, below: bool, target: int = REACH_TARGET) -> QuerySet[Cadre]:
+    """Cadres below (or at or above) the R1 target, as one subquery."""
+    from django.db.models.expressions import RawSQL
+
+    sql, params = cadres_reaching_sql(target)
+    reaching = Q(pk__in=RawSQL(sql, params))
+    return queryset.exclude(reaching) if below else queryset.filter(reaching)

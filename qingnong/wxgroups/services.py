@@ -624,3 +624,22 @@ def send_group_reminders(*, now: datetime.datetime | None = None) -> int:
             )
         )
     return sent
+
+
+@transaction.atomic
+def members_add(
+    *,
+    actor: Any,
+    group: ChatGroup,
+    youth: Iterable[Youth] = (),
+    name: str = "",
+    phone: Any = "",
+    liaison: Cadre | None = None,
+) -> list[GroupMembership]:
+    """Add the picked youth and, when a name and phone are typed, that person: all or nothing."""
+    added = [membership_add_youth(actor=actor, group=group, youth=y) for y in youth]
+    if clean_text(name) or clean_text(phone):
+        if not clean_text(name):
+            raise RuleError({"name": "请填写新青年的姓名"}, code="required")
+        added.append(membership_add_person(actor=actor, group=group, name=name, phone=phone, liaison=liaison))
+    return added
