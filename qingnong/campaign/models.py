@@ -98,6 +98,7 @@ class Campaign(models.Model):
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    pass_score = _pct(_("考核合格分数线"), 60)
     activities_per_org_quarter = models.PositiveSmallIntegerField(
         _("每个组织每季度活动（满分标准）"),
         default=2,

@@ -8,6 +8,7 @@ a query per org) and returns per-org value, target, status and evidence (see ``r
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -460,4 +461,55 @@ def r6_ledger(ctx: RuleContext) -> RuleReport:
         root,
         [r for r in rows if tally.den[r.org_id]],
         [("group", "微信群"), ("org", "组织"), ("missing", "缺少")],
+    )
+
+
+@rule("R11", "督查考核得分")
+def r11_score(ctx: RuleContext) -> RuleReport:
+    """The weighted inspection score (建群情况, 联系青年数量, 内容及频次, 线上线下活动) with inspectors'
+    adjustments, for the root and its children; passes at the campaign's pass score."""
+    from qingnong.inspection.selectors import scorecard_for, scorecards
+
+    due = ctx.is_due("R11")
+    target = ctx.campaign.pass_score
+
+    def as_result(card: Any) -> OrgResult:
+        total = card.total
+        evidence = [
+            {
+                "dimension": d.label,
+                "auto": d.auto,
+                "final": d.final,
+                "weight": d.weight,
+                "adjusted": "是" if d.adjusted else "",
+                "basis": "；".join(d.basis),
+            }
+            for d in card.dimensions
+        ]
+        return result(
+            card.org,
+            value=total,
+            target=target,
+            unit="分",
+            status=status_for(value=total, target=target, due=due),
+            evidence=evidence,
+        )
+
+    cards = [] if ctx.depth == 0 else scorecards(ctx)
+    rows = [as_result(c) for c in cards if c.org.pk != ctx.root.pk]
+    root = as_result(scorecard_for(ctx, ctx.root))
+    return RuleReport(
+        "R11",
+        "督查考核得分（建群、联系青年、内容及频次、活动）",
+        ctx.campaign.due_date("R11"),
+        root,
+        rows,
+        [
+            ("dimension", "考核项"),
+            ("auto", "自动得分"),
+            ("final", "最终得分"),
+            ("weight", "权重"),
+            ("adjusted", "已调整"),
+            ("basis", "依据"),
+        ],
     )

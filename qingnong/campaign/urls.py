@@ -16,6 +16,7 @@ urlpatterns = [
         name="submission_upload",
     ),
     path("submissions/<int:pk>/", views.SubmissionDetailView.as_view(), name="submission_detail"),
+    path("submissions/draft/<int:org_pk>/", views.SummaryDraftView.as_view(), name="summary_draft"),
     path("submissions/<int:pk>/file/", views.SubmissionDownloadView.as_view(), name="submission_file"),
     path("submissions/<int:pk>/review/", views.SubmissionReviewView.as_view(), name="submission_review"),
 ]

@@ -217,3 +217,21 @@ class SubmissionReviewView(ObjectEditView):
             accept=form.cleaned_data["decision"] == "accept",
             comment=form.cleaned_data["comment"],
         )
+
+
+class SummaryDraftView(ScopedViewMixin, View):
+    """Download the draft topic summary (.docx) of a county (or any org in scope) for its campaign."""
+
+    model = Org
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from qingnong.core.documents import docx_response
+
+        from .drafts import summary_draft
+
+        org = object_or_404(self.get_queryset(), pk=self.kwargs["org_pk"])
+        campaign = selectors.campaign_for(org)
+        if campaign is None:
+            raise Http404("尚未设置年度工作")
+        content = summary_draft(campaign=campaign, org=org, today=timezone.localdate())
+        return docx_response(content, f"{org.name}专题总结（草稿）-{campaign.year}.docx")

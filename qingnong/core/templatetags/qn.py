@@ -41,3 +41,12 @@ def percent(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
     return f"{float(value) * 100:.{digits}f}%"
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``row|get_item:key`` for evidence rows (dicts) in generic tables."""
+    if isinstance(mapping, dict):
+        value = mapping.get(key, "")
+        return "" if value is None else value
+    return getattr(mapping, key, "")
