@@ -7,7 +7,7 @@ materialised paths are computed in memory and the rows inserted in batches, then
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,3 +162,125 @@ def cadre_bulk_create(
             object_repr=f"批量新增团干部 {len(created)} 名",
         )
     return created, made
+
+
+# --- imports (qingnong/orgs/sheets.py): rows already validated by the shared rule helpers ----------
+
+
+def _require_paths(actor: Any, action: str, paths: Iterable[str]) -> None:
+    """The services' scope re-check, once per distinct path of the batch."""
+    from qingnong.core.services import require_scope
+
+    for path in set(paths):
+        require_scope(actor, action, path)
+
+
+@transaction.atomic
+def org_bulk_import(
+    *,
+    actor: Any,
+    creates: list[tuple[Org, Org | str]],
+    updates: list[tuple[Org, dict[str, Any] | None]],
+    update_fields: list[str],
+    last_child_path: Callable[[str], str | None] | None = None,
+) -> list[Org]:
+    """Insert new orgs and update changed ones, with one audit entry each.
+
+    ``creates`` pairs each new org with its parent: an existing org's path, or an org earlier in the
+    same list (created by an earlier row). Paths are assigned here in order; ``last_child_path`` answers
+    "the greatest child path under P" (from the importer's in-memory index; a query per parent
+    otherwise). ``updates`` pairs each changed org (fields already set) with its snapshot before.
+    """
+    from qingnong.sheets.bulkdb import fast_insert, fast_update
+
+    _require_paths(actor, Action.ADD, [p for _o, p in creates if isinstance(p, str)])
+    _require_paths(actor, Action.CHANGE, [o.path for o, _b in updates])
+    next_step: dict[str, int] = {}
+    added: dict[str, int] = {}
+    for org, parent in creates:
+        parent_path = parent if isinstance(parent, str) else parent.path
+        if parent_path not in next_step:
+            if parent_path in added or not isinstance(parent, str):
+                last = None
+            elif last_child_path is not None:
+                last = last_child_path(parent_path)
+            else:
+                last = (
+                    Org.objects.filter(path__startswith=parent_path, depth=len(parent_path) // PATH_STEP + 1)
+                    .order_by("-path")
+                    .values_list("path", flat=True)
+                    .first()
+                )
+            next_step[parent_path] = decode_step(last[-PATH_STEP:]) + 1 if last else 1
+        org.path = parent_path + encode_step(next_step[parent_path])
+        next_step[parent_path] += 1
+        org.depth = len(org.path) // PATH_STEP
+        org.numchild = 0
+        if parent_path:
+            added[parent_path] = added.get(parent_path, 0) + 1
+    created = [org for org, _p in creates]
+    fast_insert(Org, created)
+    if added:
+        Org.objects.bulk_update(
+            [
+                Org(pk=pk, numchild=numchild + added[path])
+                for pk, path, numchild in Org.objects.filter(path__in=list(added)).values_list(
+                    "pk", "path", "numchild"
+                )
+            ],
+            ["numchild"],
+            batch_size=500,
+        )
+    changed = [org for org, _b in updates]
+    if changed:
+        fast_update(Org, changed, update_fields)
+    audit_bulk(actor=actor, action="orgs.org.create", objects=created)
+    audit_bulk(actor=actor, action="orgs.org.update", objects=changed, befores={o.pk: b for o, b in updates})
+    return created
+
+
+@transaction.atomic
+def cadre_bulk_import(
+    *,
+    actor: Any,
+    new_cadres: list[Cadre],
+    changed_cadres: list[tuple[Cadre, dict[str, Any] | None]],
+    cadre_fields: list[str],
+    new_positions: list[Position],
+    changed_positions: list[tuple[Position, dict[str, Any] | None]],
+    position_fields: list[str],
+) -> None:
+    """Insert and update cadres and positions of an import, with one audit entry per object.
+
+    A new position may point at a new cadre (``position.cadre`` set to an unsaved Cadre of
+    ``new_cadres``): its id is filled in once the cadres are inserted. Every object must carry its
+    ``org`` (and positions their ``cadre``) as loaded instances, so the audit entries cost no query.
+    """
+    from qingnong.sheets.bulkdb import fast_insert, fast_update
+
+    _require_paths(actor, Action.ADD, [c.org.path for c in new_cadres])
+    _require_paths(actor, Action.CHANGE, [c.org.path for c, _b in changed_cadres])
+    _require_paths(actor, Action.ADD, [p.org.path for p in new_positions])
+    _require_paths(actor, Action.CHANGE, [p.org.path for p, _b in changed_positions])
+    fast_insert(Cadre, new_cadres)
+    for position in new_positions:
+        position.cadre_id = position.cadre.pk
+    fast_insert(Position, new_positions)
+    if changed_cadres:
+        fast_update(Cadre, [c for c, _b in changed_cadres], cadre_fields)
+    if changed_positions:
+        fast_update(Position, [p for p, _b in changed_positions], position_fields)
+    audit_bulk(actor=actor, action="orgs.cadre.create", objects=new_cadres)
+    audit_bulk(actor=actor, action="orgs.position.create", objects=new_positions)
+    audit_bulk(
+        actor=actor,
+        action="orgs.cadre.update",
+        objects=[c for c, _b in changed_cadres],
+        befores={c.pk: b for c, b in changed_cadres},
+    )
+    audit_bulk(
+        actor=actor,
+        action="orgs.position.update",
+        objects=[p for p, _b in changed_positions],
+        befores={p.pk: b for p, b in changed_positions},
+    )

@@ -46,24 +46,80 @@ POSITION_FIELDS = (
 # --- orgs -----------------------------------------------------------------------------------
 
 
+# --- rule helpers shared with bulk imports (qingnong/orgs/sheets.py) --------------------------------
+# Pure functions: the single-object services below and the batch import apply the same rules with the
+# same messages; only how the facts are fetched differs (one query here, one per batch there).
+
+
+def org_shape_errors(
+    *, level: str, kind: str, parent_level: str | None, parent_name: str = ""
+) -> dict[str, str]:
+    """Level order under the parent and the grassroots kind rule, by field."""
+    errors: dict[str, str] = {}
+    if parent_level is not None and LEVEL_RANK[level] <= LEVEL_RANK[parent_level]:
+        errors["level"] = (
+            f"层级不符：{OrgLevel(level).label}组织不能设在{OrgLevel(parent_level).label}组织“{parent_name}”之下"
+        )
+    if parent_level == OrgLevel.GRASSROOTS:
+        errors["level"] = f"基层组织“{parent_name}”下不能再设下级组织"
+    if level == OrgLevel.GRASSROOTS and not kind:
+        errors["kind"] = "基层组织须选择类别（村团组织或直属团组织）"
+    if level != OrgLevel.GRASSROOTS and kind:
+        errors["kind"] = "只有基层组织才有类别"
+    return errors
+
+
+def org_children_level_error(level: str, child_levels: list[str]) -> str | None:
+    """A changed level must stay above every child's level."""
+    if child_levels and min(LEVEL_RANK[c] for c in child_levels) <= LEVEL_RANK[level]:
+        return "层级不符：修改后的层级不高于其下级组织"
+    return None
+
+
+def division_code_taken_message(code: str, other_name: str) -> str:
+    return f"行政区划代码 {code} 已被“{other_name}”使用"
+
+
+def duplicate_phone_message(phone: str, org_name: str, name: str) -> str:
+    return f"手机号 {phone} 已登记为“{org_name} {name}”"
+
+
+def position_dates_error(start: datetime.date | None, end: datetime.date | None) -> str | None:
+    if start and end and end < start:
+        return "离任日期不能早于任职日期"
+    return None
+
+
+def position_counts_as_current(end: datetime.date | None) -> bool:
+    """A position without an end date, or ending today or later, takes its place in the org."""
+    return end is None or end >= timezone.localdate()
+
+
+def inactive_org_message(org_name: str) -> str:
+    return f"组织“{org_name}”已撤销或合并"
+
+
+def duplicate_position_message(cadre_name: str, org_name: str) -> str:
+    return f"“{cadre_name}”已在“{org_name}”担任该职务"
+
+
+def single_holder_message(org_name: str, title_label: str, holder_name: str) -> str:
+    """One current holder per org for the titles in SINGLE_HOLDER_TITLES (one 书记 per org)."""
+    return f"“{org_name}”已有在任{title_label}“{holder_name}”，请先为其办理离任"
+
+
 def _check_org_shape(*, org: Org, parent: Org | None) -> None:
     """Level order, grassroots kind and the unique division code, with messages naming the problem."""
-    errors: dict[str, str] = {}
-    if parent is not None and LEVEL_RANK[org.level] <= LEVEL_RANK[parent.level]:
-        errors["level"] = (
-            f"层级不符：{org.get_level_display()}组织不能设在{parent.get_level_display()}组织"
-            f"“{parent.name}”之下"
-        )
-    if parent is not None and parent.level == OrgLevel.GRASSROOTS:
-        errors["level"] = f"基层组织“{parent.name}”下不能再设下级组织"
-    if org.level == OrgLevel.GRASSROOTS and not org.kind:
-        errors["kind"] = "基层组织须选择类别（村团组织或直属团组织）"
-    if org.level != OrgLevel.GRASSROOTS and org.kind:
-        errors["kind"] = "只有基层组织才有类别"
+    errors = org_shape_errors(
+        level=org.level,
+        kind=org.kind,
+        parent_level=parent.level if parent is not None else None,
+        parent_name=parent.name if parent is not None else "",
+    )
     if org.division_code:
         other = Org.objects.filter(division_code=org.division_code).exclude(pk=org.pk).first()
         if other is not None:
-            errors["division_code"] = f"行政区划代码 {org.division_code} 已被“{other.name}”使用"
+            errors["division_code"] = division_code_taken_message(org.division_code, other.name)
     if errors:
         raise RuleError(errors, code="invalid_org")
 
@@ -127,9 +183,9 @@ def org_update(*, actor: Any, org: Org, data: dict[str, Any]) -> Org:
     parent = org.parent_org()
     _check_org_shape(org=org, parent=parent)
     if "level" in changed and org.numchild:
-        deepest_child = min(LEVEL_RANK[c.level] for c in org.children_orgs())
-        if deepest_child <= LEVEL_RANK[org.level]:
-            raise RuleError({"level": "层级不符：修改后的层级不高于其下级组织"}, code="invalid_org")
+        message = org_children_level_error(org.level, [c.level for c in org.children_orgs()])
+        if message:
+            raise RuleError({"level": message}, code="invalid_org")
     return save_audited(
         actor=actor,
         obj=org,
@@ -274,7 +330,7 @@ def _check_cadre_phone(cadre: Cadre) -> None:
         other = Cadre.objects.filter(phone=cadre.phone).exclude(pk=cadre.pk).select_related("org").first()
         if other is not None:
             raise RuleError(
-                {"phone": f"手机号 {cadre.phone} 已登记为“{other.org.name} {other.name}”"},
+                {"phone": duplicate_phone_message(cadre.phone, other.org.name, other.name)},
                 code="duplicate_phone",
             )
 
@@ -332,17 +388,18 @@ def cadre_delete(*, actor: Any, cadre: Cadre) -> None:
 
 def _check_position(position: Position) -> None:
     errors: dict[str, str] = {}
-    if position.start_date and position.end_date and position.end_date < position.start_date:
-        errors["end_date"] = "离任日期不能早于任职日期"
+    dates_error = position_dates_error(position.start_date, position.end_date)
+    if dates_error:
+        errors["end_date"] = dates_error
     if not position.org.is_active:
-        errors["org"] = f"组织“{position.org.name}”已撤销或合并"
+        errors["org"] = inactive_org_message(position.org.name)
     if errors:
         raise RuleError(errors, code="invalid_position")
     others = Position.objects.current().filter(org=position.org).exclude(pk=position.pk)
-    if position.end_date is None or position.end_date >= timezone.localdate():
+    if position_counts_as_current(position.end_date):
         if others.filter(cadre=position.cadre, title=position.title).exists():
             raise RuleError(
-                {"title": f"“{position.cadre.name}”已在“{position.org.name}”担任该职务"},
+                {"title": duplicate_position_message(position.cadre.name, position.org.name)},
                 code="duplicate_position",
             )
         if position.title in SINGLE_HOLDER_TITLES:
@@ -350,8 +407,9 @@ def _check_position(position: Position) -> None:
             if holder is not None:
                 raise RuleError(
                     {
-                        "title": f"“{position.org.name}”已有在任{position.get_title_display()}"
-                        f"“{holder.cadre.name}”，请先为其办理离任"
+                        "title": single_holder_message(
+                            position.org.name, str(position.get_title_display()), holder.cadre.name
+                        )
                     },
                     code="single_holder",
                 )
@@ -515,8 +573,13 @@ __all__ = [
     "cadre_create",
     "cadre_delete",
     "cadre_update",
+    "division_code_taken_message",
+    "duplicate_phone_message",
+    "duplicate_position_message",
     "grant_create",
     "grant_delete",
+    "inactive_org_message",
+    "org_children_level_error",
     "org_create",
     "org_data_counts",
     "org_delete",
@@ -524,11 +587,15 @@ __all__ = [
     "org_merge",
     "org_move",
     "org_restore",
+    "org_shape_errors",
     "org_update",
+    "position_counts_as_current",
     "position_create",
+    "position_dates_error",
     "position_delete",
     "position_end",
     "position_update",
+    "single_holder_message",
     "user_create",
     "user_set_active",
     "user_set_password",

@@ -1,0 +1,270 @@
+"""Sheets benchmark: import a generated 100 k-row cadre .xlsx on SQLite and PostgreSQL, export 1 M rows.
+
+    make bench BENCH_ARGS="sheets"                      # 100 k import on both engines + 1 M export
+    python -m bench sheets --rows 20000 --export-rows 0 --engines sqlite   # a quick run
+
+For each engine: a fresh database, ``migrate``, ``gen_scale --profile city`` (≈ 5 k orgs, 26 k cadres),
+then in separate child processes (each reporting its own peak RSS):
+
+* the bare read: python-calamine opens the file and iterates every row (best of 3) — the lower bound;
+* the import: ``run_import(commit=True)`` as the system actor, every row through the cadre rules,
+  written with bulk inserts and one audit entry per cadre and per position, in one transaction;
+* the export: the cadres table filled up to ``--export-rows`` then ``export_sheet cadres out.xlsx``.
+
+Reports rows/s, peak RSS, the import/read ratio and the phase breakdown; targets: import ≤ 5× the
+bare read, peak RSS ≤ 400 MB (import) and ≤ 300 MB (export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import OUT, ROOT, database_url, manage, report
+
+PHONE_PREFIX = "170"  # not used by gen_scale, so imported cadres are all new
+
+
+def _child_env(db_url: str) -> dict[str, str]:
+    """Production-like settings (DEBUG off: no query log) against the benchmark database."""
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
+        "QINGNONG_VAR_DIR": str(OUT / "var"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _child(db_url: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m bench sheets _child ARGS`` and return the JSON it prints last."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "sheets", "_child", *args],
+        env=_child_env(db_url),
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"child {args[0]} failed with {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- children (run inside their own process) ------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingnong.settings")
+    django.setup()
+
+
+def child_generate(out: str, rows: int) -> dict[str, Any]:
+    """Write the cadre ledger: ``rows`` cadres spread over the grassroots orgs of the scale tree."""
+    import random
+
+    import xlsxwriter
+
+    _setup_django()
+    from qingnong.orgs.models import Org
+    from qingnong.orgs.selectors import org_display_paths
+
+    orgs = list(Org.objects.filter(level="grassroots").order_by("path"))
+    paths = org_display_paths(orgs)
+    targets = [paths[o.pk] for o in orgs]
+    rng = random.Random(2014)
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚"
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
+    sheet = workbook.add_worksheet("团干部")
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write(0, 0, "规模测试团干部台账")
+    header = ["所属组织", "姓名", "手机号", "性别", "出生年份", "微信号", "职务"]
+    header += ["班子成员", "团委成员", "专职", "任职日期", "在任"]
+    sheet.write_row(1, 0, header)
+    import datetime
+
+    start = datetime.datetime(2014, 9, 5)
+    for i in range(rows):
+        r = i + 2
+        sheet.write_row(
+            r,
+            0,
+            [
+                targets[i % len(targets)],
+                rng.choice(surnames) + rng.choice(given) + rng.choice(given),
+                f"{PHONE_PREFIX}{i:08d}",
+                rng.choice("男女"),
+                rng.randint(1985, 2002),
+                f"wx{i:07d}",
+                "委员",
+                "否",
+                rng.choice("是否"),
+                "否",
+            ],
+        )
+        sheet.write_datetime(r, 10, start, date_format)
+        sheet.write_string(r, 11, "是")
+    workbook.close()
+    return {"file": out, "rows": rows, "bytes": os.path.getsize(out), "orgs": len(targets)}
+
+
+def child_read(path: str) -> dict[str, Any]:
+    """The lower bound: python-calamine opens the workbook and yields every row, nothing else."""
+    from python_calamine import CalamineWorkbook
+
+    times = []
+    count = 0
+    for _ in range(3):
+        started = time.perf_counter()
+        sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+        count = 0
+        for _row in sheet.iter_rows():
+            count += 1
+        times.append(time.perf_counter() - started)
+    return {"seconds": min(times), "rows": count, "peak_rss_mb": _rss_mb()}
+
+
+def child_import(path: str) -> dict[str, Any]:
+    _setup_django()
+    from qingnong.core.system import SYSTEM
+    from qingnong.sheets.pipeline import run_import
+    from qingnong.sheets.registry import get_definition
+
+    definition = get_definition("cadres")
+    started = time.perf_counter()
+    result = run_import(definition, path, actor=SYSTEM, commit=True)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "rows": result.total,
+        "committed": result.committed,
+        "counts": result.counts,
+        "file_error": result.file_error,
+        "errors": result.errors[:5],
+        "phases": {k: round(v, 3) for k, v in result.timings.items()},
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
+def child_fill(total: int) -> dict[str, Any]:
+    """Top the cadres table up to ``total`` rows (bulk, no audit: this is test data, not an import)."""
+    _setup_django()
+    from django.db import transaction
+
+    from qingnong.orgs.models import Cadre, Org
+    from qingnong.sheets.bulkdb import fast_insert
+
+    have = Cadre.objects.count()
+    orgs = list(Org.objects.filter(level="grassroots").order_by("path"))
+    started = time.perf_counter()
+    n = have
+    while n < total:
+        batch = []
+        for _ in range(min(20_000, total - n)):
+            org = orgs[n % len(orgs)]
+            batch.append(Cadre(org=org, name=f"填充{n}", gender="male", birth_year=1995, phone=f"171{n:08d}"))
+            n += 1
+        with transaction.atomic():
+            fast_insert(Cadre, batch)
+    return {"before": have, "after": n, "seconds": time.perf_counter() - started}
+
+
+def child_export(out: str) -> dict[str, Any]:
+    _setup_django()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("export_sheet", "cadres", out, verbosity=0)
+    seconds = time.perf_counter() - started
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(out).get_sheet_by_index(0).height - 1
+    return {"seconds": seconds, "rows": rows, "bytes": os.path.getsize(out), "peak_rss_mb": _rss_mb()}
+
+
+CHILDREN = {
+    "generate": lambda a: child_generate(a[0], int(a[1])),
+    "read": lambda a: child_read(a[0]),
+    "import": lambda a: child_import(a[0]),
+    "fill": lambda a: child_fill(int(a[0])),
+    "export": lambda a: child_export(a[0]),
+}
+
+
+# --- the benchmark ----------------------------------------------------------------------------------
+
+
+def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str, Any]:
+    db_url = database_url(engine, "sheets")
+    manage(db_url, "migrate", "--noinput", "-v0")
+    manage(db_url, "gen_scale", "--profile", "city", capture=True)
+    result: dict[str, Any] = {}
+    if not ledger.exists() or ledger.stat().st_mtime < time.time() - 6 * 3600 or args.regenerate:
+        result["generate"] = _child(db_url, "generate", str(ledger), str(args.rows))
+        args.regenerate = False
+    read = _child(db_url, "read", str(ledger))
+    imported = _child(db_url, "import", str(ledger))
+    read_after = _child(db_url, "read", str(ledger))
+    bare = min(read["seconds"], read_after["seconds"])
+    result["bare_read"] = {**read, "seconds": bare}
+    result["import"] = {
+        **imported,
+        "rows_per_second": round(imported["rows"] / imported["seconds"]),
+        "ratio_to_bare_read": round(imported["seconds"] / bare, 2),
+        "target_ratio": 5,
+        "target_peak_rss_mb": 400,
+    }
+    if args.export_rows and engine in args.export_engines:
+        result["fill"] = _child(db_url, "fill", str(args.export_rows))
+        out = OUT / f"sheets-export-{engine}.xlsx"
+        exported = _child(db_url, "export", str(out))
+        result["export"] = {
+            **exported,
+            "rows_per_second": round(exported["rows"] / exported["seconds"]),
+            "target_peak_rss_mb": 300,
+        }
+        out.unlink(missing_ok=True)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "_child":
+        data = CHILDREN[argv[1]](argv[2:])
+        print(json.dumps(data, ensure_ascii=False, default=str))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m bench sheets")
+    parser.add_argument("--rows", type=int, default=100_000, help="cadre rows in the imported ledger")
+    parser.add_argument(
+        "--export-rows", type=int, default=1_000_000, help="cadres in the exported table (0: skip)"
+    )
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--export-engines", default="sqlite,postgres")
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args(argv)
+    args.export_engines = args.export_engines.split(",")
+    OUT.mkdir(parents=True, exist_ok=True)
+    ledger = OUT / f"sheets-cadres-{args.rows}.xlsx"
+    args.regenerate = True
+    results: dict[str, Any] = {"rows": args.rows, "export_rows": args.export_rows}
+    for engine in args.engines.split(","):
+        results[engine] = run_engine(engine, args, ledger)
+    report("sheets", results)
+    return 0
