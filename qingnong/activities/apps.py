@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ActivitiesConfig(AppConfig):
     name = "qingnong.activities"
     label = "activities"
+    verbose_name = "线上线下活动"
+
+    def ready(self) -> None:
+        from qingnong.core.navigation import MenuItem, register_menu
+
+        register_menu(MenuItem("activities:activity_list", "活动", order=50))
