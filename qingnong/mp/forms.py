@@ -68,6 +68,7 @@ class AccountForm(ScopedForm):
             for name in ("app_secret", "token", "encoding_aes_key"):
                 del self.fields[name]
             self.fields["org"].disabled = True
+            self.initial["org"] = account.org
             if not self.is_bound:
                 for name in self.fields:
                     self.initial[name] = getattr(account, name)
@@ -235,6 +236,7 @@ class PostForm(ScopedForm):
         post = self.instance_obj
         if post is not None:
             field.disabled = True
+            self.initial["account"] = post.account
             if not self.is_bound:
                 for name in self.fields:
                     self.initial[name] = getattr(post, name)

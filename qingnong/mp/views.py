@@ -587,9 +587,10 @@ class PostCreateView(ObjectEditView):
     def form_kwargs(self, obj: Any) -> dict[str, Any]:
         kwargs = super().form_kwargs(obj)
         pk = self.request.GET.get("account")
-        if pk and pk.isdigit():
-            kwargs["initial_account"] = (
-                OfficialAccount.objects.restrict(self.request.user, Action.PUBLISH).filter(pk=pk).first()
+        if pk:
+            # A link naming an account the user cannot publish on is a 404, like a missing one.
+            kwargs["initial_account"] = object_or_404(
+                OfficialAccount.objects.restrict(self.request.user, Action.PUBLISH), pk=pk
             )
         return kwargs
 
