@@ -206,6 +206,7 @@ class _Run:
         self.cadre_columns = [c for _i, c in self.mapping if isinstance(c.type, CadreRef)]
         self.formula_cells = source.formula_cells
         self.headers = {c.name: c.header for c in definition.columns}
+        self.column_order = {c.name: i for i, c in enumerate(definition.columns)}
         self.scope_header = definition.header_of(definition.scope_column)
         self.limit = max_rows()
         # The template's example row (every example cell as written) is skipped, not imported.
@@ -369,7 +370,8 @@ class _Run:
         report.counts[status] += 1
         if status == Status.BAD:
             messages = []
-            for name, message in row.errors:
+            order = self.column_order
+            for name, message in sorted(row.errors, key=lambda e: order.get(e[0], -1)):
                 header = self.headers.get(name, "")
                 messages.append(f"{header}：{message}" if header else message)
                 report.error_count += 1
