@@ -267,7 +267,7 @@ def test_rule_violations_of_the_services(scope_world, tmp_path):
     holder = cadre_create(actor=SYSTEM, org=scope_world.village_in, name="老书记", phone="13800000001")
     position_create(actor=SYSTEM, cadre=holder, org=scope_world.village_in, title="secretary")
     rows = [
-        CADRES + ["离任日期"],
+        [*CADRES, "离任日期"],
         [*row(title="书记"), None],
         [*row(name="王五", phone="13912345679", title="委员"), datetime.date(2014, 1, 1)],
         [*row(name="错名", phone="13800000001"), None],
