@@ -1,5 +1,5 @@
 """Demo step (runs last): back-fill the metric snapshots since the campaign began, so that the dashboard's
-trend chart has lines before the nightly job has ever run. Weekly points, then daily for the last week."""
+trend chart has lines before the nightly job has ever run: a point every two weeks, and the last three days."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ def demo_days(
 ) -> list[datetime.date]:
     first = max(start or today - datetime.timedelta(days=60), today - datetime.timedelta(days=MAX_DAYS))
     first = min(first, today)
-    days = {today - datetime.timedelta(days=n) for n in range(7)}
+    days = {today - datetime.timedelta(days=n) for n in range(3)}
     day = first
     while day < today:
         days.add(day)
-        day += datetime.timedelta(days=7)
+        day += datetime.timedelta(days=14)
     return sorted(d for d in days if first <= d <= today and d not in done)
 
 
