@@ -1,5 +1,6 @@
 """Demo step (runs last): back-fill the metric snapshots since the campaign began, so that the dashboard's
-trend chart has lines before the nightly job has ever run: a point every two weeks, and the last three days."""
+trend chart has lines before the nightly job has ever run: a point every two weeks, and the last three
+days."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Builders for the dashboard and reminder tests: a campaign whose deadlines have all passed, groups, youth."""
+"""Builders for the dashboard and reminder tests: a campaign whose deadlines have all passed, groups,
+youth."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ the records stood each day, the nightly job and the command — with a fixed num
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.conf import settings
@@ -114,7 +115,7 @@ def test_backfill_reads_the_records_as_they_stood(scope_world):
 def test_backfill_command(scope_world):
     w = scope_world
     past_campaign(w)
-    call_command("backfill_snapshots", "--days", "3", "--under", str(w.county_in.pk), stdout=open("/dev/null", "w"))
+    call_command("backfill_snapshots", "--days", "3", "--under", str(w.county_in.pk), stdout=io.StringIO())
     assert SnapshotRun.objects.count() == 3
     # Only the subtree asked for.
     assert set(MetricSnapshot.objects.values_list("org_id", flat=True)) == set(
@@ -126,7 +127,11 @@ def test_backfill_command(scope_world):
 
 def test_backfill_days():
     today = datetime.date(2014, 11, 20)
-    assert backfill_days(days=3, today=today) == [datetime.date(2014, 11, 18), datetime.date(2014, 11, 19), today]
+    assert backfill_days(days=3, today=today) == [
+        datetime.date(2014, 11, 18),
+        datetime.date(2014, 11, 19),
+        today,
+    ]
     assert backfill_days(days=15, every=7, today=today) == [
         datetime.date(2014, 11, 6),
         datetime.date(2014, 11, 13),

@@ -179,7 +179,9 @@ def test_exports_need_the_export_right(scope_world):
     client = w.client("viewer_in")
     html = client.get(page(w.county_in)).content.decode()
     assert "导出 CSV" not in html
-    assert client.get(reverse("dashboard:export", args=["late"]) + f"?org={w.county_in.pk}").status_code == 404
+    assert (
+        client.get(reverse("dashboard:export", args=["late"]) + f"?org={w.county_in.pk}").status_code == 404
+    )
     admin = w.client("admin_in")
     assert admin.get(reverse("dashboard:export", args=["nope"]) + f"?org={w.county_in.pk}").status_code == 404
     url = reverse("dashboard:export", args=["late"]) + f"?org={w.county_in.pk}&format=pdf"
