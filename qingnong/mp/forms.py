@@ -165,16 +165,24 @@ class MenuForm(ScopedForm):
         for i in range(3):
             top = buttons[i] if i < len(buttons) else {}
             subs = top.get("sub_button", []) if isinstance(top, dict) else []
-            row: dict[str, Any] = {"top": self._item_fields(f"b{i}", top, 16), "subs": []}
+            row: dict[str, Any] = {"top": self._item_fields(f"b{i}", top), "subs": []}
             for j in range(5):
                 sub = subs[j] if j < len(subs) else {}
-                row["subs"].append(self._item_fields(f"b{i}s{j}", sub, 60))
+                row["subs"].append(self._item_fields(f"b{i}s{j}", sub))
             self.grid.append(row)
 
-    def _item_fields(self, prefix: str, item: dict[str, Any], limit: int) -> dict[str, Any]:
-        self.fields[f"{prefix}_name"] = forms.CharField(label="名称", required=False, max_length=limit)
+    def _item_fields(self, prefix: str, item: dict[str, Any]) -> dict[str, Any]:
+        # Lengths are WeChat's byte limits, checked (in Chinese) by the service.
+        self.fields[f"{prefix}_name"] = forms.CharField(
+            label="名称", required=False, max_length=100, widget=forms.TextInput({"placeholder": "名称"})
+        )
         self.fields[f"{prefix}_type"] = forms.ChoiceField(label="类型", choices=MENU_TYPES, required=False)
-        self.fields[f"{prefix}_value"] = forms.CharField(label="key 或网址", required=False, max_length=1024)
+        self.fields[f"{prefix}_value"] = forms.CharField(
+            label="key 或网址",
+            required=False,
+            max_length=1024,
+            widget=forms.TextInput({"placeholder": "key 或网址"}),
+        )
         if not self.is_bound and item:
             self.initial[f"{prefix}_name"] = item.get("name", "")
             self.initial[f"{prefix}_type"] = item.get("type", "click")

@@ -112,7 +112,7 @@ class Recruitment:
 def recruitment(*, parent: Org, account: OfficialAccount | None = None, cadre_limit: int = 20) -> Recruitment:
     """Subscribed followers recruited in ``parent``'s subtree, per child org (ranked) and the top cadres.
 
-    Four queries whatever the size of the tree.
+    Three queries whatever the size of the tree.
     """
     followers = Follower.objects.filter(subscribed=True, org__isnull=False)
     if account is not None:

@@ -423,7 +423,7 @@ class MenuEditView(ObjectEditView):
         return {**super().form_kwargs(obj), "buttons": menu.buttons if menu else []}
 
     def context(self, form: Any, obj: Any) -> dict[str, Any]:
-        return {**super().context(form, obj), "menu": self.menu}
+        return {**super().context(form, obj), "saved_menu": self.menu}
 
     def success_url(self, obj: Menu) -> str:
         return reverse("mp:menu_edit", args=[obj.account_id])
