@@ -53,7 +53,7 @@ class ActivityListView(ObjectListView):
     export_columns = [
         Column(lambda a: f"{a.held_on:%Y-%m-%d}", "活动日期"),
         Column("title", "活动名称"),
-        Column(lambda a: a.org.display_path(), "举办组织"),
+        Column("org.name", "举办组织"),
         Column(lambda a: a.get_activity_type_display(), "形式"),
         Column(lambda a: a.get_theme_display(), "主题"),
         Column(lambda a: a.get_status_display(), "状态"),

@@ -44,6 +44,7 @@ class ContentForm(ScopedForm):
         item = self.instance_obj
         if item is not None:
             self.fields["org"].disabled = True
+            self.initial["org"] = item.org
             if not self.is_bound:
                 for name in ("org", "title", "category", "body", "link", "valid_until"):
                     self.initial[name] = getattr(item, name)

@@ -92,7 +92,11 @@ def tasks_visible(user: Any) -> QuerySet[ForwardTask]:
 
 def content_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[ContentItem]:
     filters = filters or {}
-    qs = content_visible(user).annotate(task_count=Count("tasks", distinct=True))
+    qs = (
+        content_visible(user)
+        .annotate(task_count=Count("tasks", distinct=True))
+        .order_by("-created_at", "-id")
+    )
     if filters.get("q"):
         qs = qs.filter(Q(title__icontains=filters["q"]) | Q(body__icontains=filters["q"]))
     if filters.get("category"):
@@ -116,7 +120,7 @@ def task_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[F
     qs = qs.annotate(
         total=Count("task_groups", filter=base, distinct=True),
         done=Count("task_groups", filter=base & Q(task_groups__post__isnull=False), distinct=True),
-    )
+    ).order_by("-created_at", "-id")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("under"):
