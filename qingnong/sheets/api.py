@@ -12,6 +12,8 @@ from ninja.files import UploadedFile
 
 from qingnong.api.common import ERRORS, NOT_FOUND, page, scoped_get_optional
 from qingnong.core.errors import RuleError
+from qingnong.core.permissions import Action
+from qingnong.core.scoping import grant_paths
 from qingnong.orgs.models import Org
 
 from . import selectors, services
@@ -64,7 +66,14 @@ class JobPage(Schema):
     items: list[JobOut]
 
 
+def _require_some_grant(request: HttpRequest) -> None:
+    """A user without any grant gets the same 404 as everywhere else (the API does not exist for them)."""
+    if grant_paths(request.user, Action.VIEW) == []:
+        raise Http404(NOT_FOUND)
+
+
 def _own_job(request: HttpRequest, job_id: int) -> Job:
+    _require_some_grant(request)
     job = Job.objects.of_user(request.user).filter(pk=job_id).first()
     if job is None:
         raise Http404(NOT_FOUND)
@@ -73,6 +82,7 @@ def _own_job(request: HttpRequest, job_id: int) -> Job:
 
 @router.get("sheets/kinds", response={200: list[KindOut], **ERRORS}, summary="可导入的类型及其列")
 def kind_list(request: HttpRequest) -> list[dict[str, Any]]:
+    _require_some_grant(request)
     return [
         {
             "kind": d.kind,
@@ -124,6 +134,7 @@ def job_commit(request: HttpRequest, job_id: int) -> Job:
 
 @router.get("jobs/", response={200: JobPage, **ERRORS}, summary="我的后台任务")
 def job_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+    _require_some_grant(request)
     return page(selectors.job_list(user=request.user), offset=offset, limit=limit)
 
 
