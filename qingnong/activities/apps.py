@@ -10,3 +10,10 @@ class ActivitiesConfig(AppConfig):
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("activities:activity_list", "活动", order=50))
+
+        # The inspection score's 线上线下活动 dimension (R11) is computed here, from the activities.
+        from qingnong.inspection.selectors import register_scorer
+
+        from .selectors import inspection_activity_scores
+
+        register_scorer("activities", inspection_activity_scores)

@@ -10,7 +10,7 @@ import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -22,6 +22,9 @@ from qingnong.orgs.models import Org
 
 from .choices import ActivityStatus
 from .models import Activity
+
+if TYPE_CHECKING:
+    from qingnong.campaign.rules_base import RuleContext
 
 
 def activity_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
@@ -134,3 +137,45 @@ def quarter_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     end_month = first_month + 2
     end = datetime.date(day.year, end_month, calendar.monthrange(day.year, end_month)[1])
     return start, end
+
+
+def inspection_activity_scores(ctx: RuleContext, orgs: list[Org]) -> dict[int, tuple[float, str]]:
+    """线上线下活动 for the inspection score (R11): held activities per org of the subtree per quarter over
+    the campaign, against the campaign's ``activities_per_org_quarter`` (full marks), 0–100, with its
+    basis. Empty when no activity at all was recorded under the root in the window (no data, not zero).
+    Two queries."""
+    from qingnong.content.selectors import campaign_window
+
+    window = campaign_window(ctx)
+    if window is None:
+        return {}
+    start, end = window
+    figures = activity_rollup(root=ctx.root, start=start, end=end)
+    if not figures:
+        return {}
+    org_paths = Org.objects.filter(subtree_q("path", ctx.root.path), status="active").values_list(
+        "path", flat=True
+    )
+
+    def add(acc: list[int], _value: int) -> None:
+        acc[0] += 1
+
+    org_counts = rollup_by_path(
+        ((p, 1) for p in org_paths), root_path=ctx.root.path, make=lambda: [0], add=add
+    )
+    quarters = max((end - start).days + 1, 30) / 91.3
+    standard = ctx.campaign.activities_per_org_quarter
+    scores: dict[int, tuple[float, str]] = {}
+    for org in orgs:
+        n_orgs = org_counts.get(org.path, [0])[0]
+        if not n_orgs:
+            continue
+        fig = figures.get(org.path, ActivityFigures())
+        per = fig.count / n_orgs / quarters
+        score = round(min(per / standard, 1.0) * 100, 1)
+        basis = (
+            f"{start:%m-%d}至{end:%m-%d}：{n_orgs} 个组织举办活动 {fig.count} 项（{fig.participants} 人次），"
+            f"每组织每季度 {per:.2f} 项，满分标准 {standard} 项"
+        )
+        scores[org.pk] = (score, basis)
+    return scores

@@ -24,3 +24,10 @@ class ContentConfig(AppConfig):
         register_menu(MenuItem("content:item_list", "内容供给", order=45))
         register_menu(MenuItem("content:task_list", "转发任务", order=46, visible=_can(Action.PUBLISH)))
         register_menu(MenuItem("content:stats", "活跃度", order=55))
+
+        # The inspection score's 内容及频次 dimension (R11) is computed here, from the content records.
+        from qingnong.inspection.selectors import register_scorer
+
+        from .selectors import inspection_content_scores
+
+        register_scorer("content", inspection_content_scores)

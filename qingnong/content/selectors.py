@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
@@ -27,6 +27,9 @@ from qingnong.wxgroups.models import ChatGroup
 
 from .choices import DEFAULT_DORMANT_DAYS, GroupActivityState, PostKind, TaskStatus
 from .models import ContentItem, ForwardTask, GroupPost, TaskGroup, TrackedGroup
+
+if TYPE_CHECKING:
+    from qingnong.campaign.rules_base import RuleContext
 
 # Groups that count for R11 content frequency and R12 dormancy: they exist and are not just planned.
 COUNTED_STATUSES = (GroupStatus.BUILT, GroupStatus.ACTIVE, GroupStatus.DORMANT)
@@ -637,3 +640,46 @@ def dormant_groups(*, user: Any, under: Org | None = None) -> QuerySet[TrackedGr
         qs = qs.filter(under.subtree_q("org__path"))
     annotated = annotate_last_dates(qs.select_related("org", "owner"))
     return annotated.order_by(F("last_content_on").asc(nulls_first=True), "org__path", "name")
+
+
+# --- R11 inspection: the 内容及频次 dimension -------------------------------------------------------
+
+
+def campaign_window(ctx: RuleContext) -> tuple[datetime.date, datetime.date] | None:
+    """The days the inspection counts: from the campaign's start (联系摸底) to the evaluation day or the
+    campaign's end, whichever is first. None before the campaign starts."""
+    start = ctx.campaign.survey_start
+    end = min(ctx.today, ctx.campaign.complete_by)
+    return (start, end) if end >= start else None
+
+
+def inspection_content_scores(ctx: RuleContext, orgs: list[Org]) -> dict[int, tuple[float, str]]:
+    """内容及频次 for the inspection score (R11): content per counted group per month over the campaign,
+    against the campaign's ``content_per_group_month`` (full marks), 0–100, with its basis.
+
+    Orgs without counted groups are left out (no data); when nothing at all was recorded under the root
+    in the window, the answer is empty — the deployment does not record content, which is "no data",
+    not zero. Two queries.
+    """
+    window = campaign_window(ctx)
+    if window is None:
+        return {}
+    start, end = window
+    figures = content_rollup(root=ctx.root, start=start, end=end)
+    total = figures.get(ctx.root.path)
+    if total is None or total.posts == 0:
+        return {}
+    standard = ctx.campaign.content_per_group_month
+    scores: dict[int, tuple[float, str]] = {}
+    for org in orgs:
+        fig = figures.get(org.path)
+        if fig is None or not fig.groups:
+            continue
+        per = fig.per_group_month or 0.0
+        score = round(min(per / standard, 1.0) * 100, 1)
+        basis = (
+            f"{start:%m-%d}至{end:%m-%d}：{fig.groups} 个群发送内容 {fig.posts} 条"
+            f"（转发 {fig.forwarded}、自行 {fig.own}），每群每月 {per:.1f} 条，满分标准 {standard} 条"
+        )
+        scores[org.pk] = (score, basis)
+    return scores
