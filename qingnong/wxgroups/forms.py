@@ -94,6 +94,9 @@ class GroupForm(ScopedForm):
     wecom_chat_id = forms.CharField(label="企业微信群ID", max_length=64, required=False)
     notes = forms.CharField(label="备注", required=False, widget=forms.Textarea({"rows": 2}))
 
+    # On a phone the photo comes right after the essentials.
+    field_order = ["name", "group_type", "org", "qr_image", "member_count", "bases", "category", "owner"]
+
     def __init__(self, *args: Any, initial_org: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("owner", "admins"):

@@ -39,7 +39,10 @@ def _value(value: Any) -> Any:
 
 
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` (values in ``columns`` order, JSON values as Python lists) into ``model``'s table."""
+    """Insert ``rows`` (values in ``columns`` order, JSON values as Python lists) into ``model``'s table.
+
+    ``rows`` may be a generator, but it must not query the database: during a COPY the connection is busy.
+    """
     table = model._meta.db_table
     cols = ", ".join(columns)
     count = 0

@@ -75,9 +75,9 @@ def _youth_rows(
     per_org: tuple[int, int],
     plan: YouthPlan,
     phone_base: int,
+    ids: IdBlock,
 ) -> Iterator[list[Any]]:
     rng = ctx.rng
-    ids = IdBlock(Youth)
     now = timezone.now()
     this_year = ctx.today.year
     counter = phone_base
@@ -133,7 +133,9 @@ def load_youth(
 ) -> YouthPlan:
     """Write youth for each (org id, cadre ids of that org); the cadres are possible liaisons."""
     plan = YouthPlan()
-    copy_rows(Youth, COLUMNS, _youth_rows(ctx, orgs, per_org, plan, phone_base))
+    # Ids are read before COPY starts: the connection runs nothing else while a COPY is open.
+    ids = IdBlock(Youth)
+    copy_rows(Youth, COLUMNS, _youth_rows(ctx, orgs, per_org, plan, phone_base, ids))
     fix_sequence(Youth)
     return plan
 
