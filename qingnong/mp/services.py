@@ -377,7 +377,7 @@ def follow_bind_by_scan(*, account_id: int, scene: str, openid: str) -> str | No
     """
     with transaction.atomic():
         code = (
-            QrCode.objects.select_for_update()
+            QrCode.objects.select_for_update(of=("self",))
             .select_related("cadre", "account", "cadre__org")
             .filter(account_id=account_id, scene=scene, kind=QrKind.BIND)
             .first()
