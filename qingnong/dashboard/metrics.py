@@ -4,8 +4,9 @@ Compliance (coverage, completeness, reach, dormancy …) is never computed here:
 (``qingnong.campaign.rules_base``). A count whose data lives in an app that does not exist yet (or does
 not have the expected model) is ``None`` — shown as 暂无数据, never as an invented number.
 
-Every count is one GROUP BY over the subtree's path range, whatever the subtree's size: either by child
-of a parent (the dashboard) or by org (the nightly snapshot, rolled up to every ancestor in Python).
+Every source table is read with one GROUP BY over the subtree's path range (all its counts at once, as
+filtered aggregates), whatever the subtree's size: either by child of a parent (the dashboard) or by org
+(the nightly snapshot, rolled up to every ancestor in Python).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -41,32 +42,10 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def _groups(day: datetime.date, group_type: str | None, built_only: bool) -> QuerySet[Any]:
-    from qingnong.wxgroups.choices import BUILT_STATUSES, GroupStatus
+def _groups(day: datetime.date) -> QuerySet[Any]:
     from qingnong.wxgroups.models import ChatGroup
 
-    qs = ChatGroup.objects.all()
-    if group_type:
-        qs = qs.filter(group_type=group_type)
-    if built_only:
-        return qs.filter(status__in=list(BUILT_STATUSES))
-    return qs.exclude(status=GroupStatus.DISSOLVED)
-
-
-def _tuanqing(day: datetime.date) -> QuerySet[Any]:
-    return _groups(day, "tuanqing", built_only=True)
-
-
-def _exclusive(day: datetime.date) -> QuerySet[Any]:
-    return _groups(day, "exclusive", built_only=True)
-
-
-def _qingnong(day: datetime.date) -> QuerySet[Any]:
-    return _groups(day, "qingnong", built_only=False)
-
-
-def _live_groups(day: datetime.date) -> QuerySet[Any]:
-    return _groups(day, None, built_only=False)
+    return ChatGroup.objects.all()
 
 
 def _youth(day: datetime.date) -> QuerySet[Any]:
@@ -75,16 +54,14 @@ def _youth(day: datetime.date) -> QuerySet[Any]:
     return Youth.objects.all()
 
 
-def _reached(day: datetime.date) -> QuerySet[Any]:
+def _reached_q() -> Q:
     """Youth reached: a member of a 团青 / 专属 group that is not dissolved, or with a liaison cadre (the
     same two ways R1 counts a cadre's reach, without attributing the youth to a cadre)."""
     from qingnong.wxgroups.choices import REACH_TYPES, GroupStatus
     from qingnong.wxgroups.models import GroupMembership
-    from qingnong.youth.models import Youth
 
     member = GroupMembership.objects.filter(youth_id=OuterRef("pk"), group__group_type__in=list(REACH_TYPES))
-    member = member.exclude(group__status=GroupStatus.DISSOLVED)
-    return Youth.objects.filter(Q(liaison__isnull=False) | Exists(member))
+    return Q(liaison__isnull=False) | Q(Exists(member.exclude(group__status=GroupStatus.DISSOLVED)))
 
 
 def _cadres(day: datetime.date) -> QuerySet[Any]:
@@ -119,14 +96,23 @@ def _activities_this_month(day: datetime.date) -> QuerySet[Any] | None:
 
 @dataclass(frozen=True)
 class Metric:
-    """A count over a subtree. ``path_field`` leads from a row to its org's path (``org__path``)."""
+    """A count over a subtree: the rows of its source that match ``where`` (all of them when None)."""
 
     key: str
     label: str
     unit: str
+    help: str = ""
+    where: Callable[[], Q] | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table the counts come from; each source is read with one GROUP BY whatever the number of its metrics.
+    ``path_field`` leads from a row to its org's path (``org__path``)."""
+
     path_field: str
     build: Callable[[datetime.date], QuerySet[Any] | None]
-    help: str = ""
+    metrics: tuple[Metric, ...]
 
     @property
     def org_field(self) -> str:
@@ -139,71 +125,105 @@ class Metric:
         except (FieldError, FieldDoesNotExist, LookupError):
             return None
 
+    def aggregates(self) -> dict[str, Count]:
+        return {m.key: Count("pk", filter=m.where()) if m.where else Count("pk") for m in self.metrics}
 
-METRICS: tuple[Metric, ...] = (
-    Metric("g_tq", "团青微信群", "个", "org__path", _tuanqing, "已建或活跃"),
-    Metric("g_ex", "青年专属微信群", "个", "org__path", _exclusive, "已建或活跃"),
-    Metric("g_qn", "青农微信群", "个", "org__path", _qingnong, "未解散"),
-    Metric("g_live", "微信群合计", "个", "org__path", _live_groups, "三类群，未解散"),
-    Metric("youth", "登记青年", "名", "home_org__path", _youth, "青年名册"),
-    Metric("reached", "已联系青年", "名", "home_org__path", _reached, "在团青或专属群中，或有联系人"),
-    Metric("cadres", "团干部", "名", "org__path", _cadres, "在任"),
-    Metric("subs", "公众号关注者", "人", "account__org__path", _subscribers, "本级及下级公众号"),
-    Metric("posts_w", "本周发布", "篇", "account__org__path", _posts_this_week, "本周一以来已发布"),
-    Metric("acts_m", "本月活动", "场", "org__path", _activities_this_month, "本月已举办的线上线下活动"),
+
+def _built(group_type: str) -> Q:
+    from qingnong.wxgroups.choices import BUILT_STATUSES
+
+    return Q(group_type=group_type, status__in=list(BUILT_STATUSES))
+
+
+def _not_dissolved(group_type: str | None = None) -> Q:
+    q = ~Q(status="dissolved")
+    return q & Q(group_type=group_type) if group_type else q
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "org__path",
+        _groups,
+        (
+            Metric("g_tq", "团青微信群", "个", "已建或活跃", lambda: _built("tuanqing")),
+            Metric("g_ex", "青年专属微信群", "个", "已建或活跃", lambda: _built("exclusive")),
+            Metric("g_qn", "青农微信群", "个", "未解散", lambda: _not_dissolved("qingnong")),
+            Metric("g_live", "微信群合计", "个", "三类群，未解散", _not_dissolved),
+        ),
+    ),
+    Source(
+        "home_org__path",
+        _youth,
+        (
+            Metric("youth", "登记青年", "名", "青年名册"),
+            Metric("reached", "已联系青年", "名", "在团青或专属群中，或有联系人", _reached_q),
+        ),
+    ),
+    Source("org__path", _cadres, (Metric("cadres", "团干部", "名", "在任"),)),
+    Source("account__org__path", _subscribers, (Metric("subs", "公众号关注者", "人", "本级及下级公众号"),)),
+    Source(
+        "account__org__path", _posts_this_week, (Metric("posts_w", "本周发布", "篇", "本周一以来已发布"),)
+    ),
+    Source(
+        "org__path", _activities_this_month, (Metric("acts_m", "本月活动", "场", "本月已举办的线上线下活动"),)
+    ),
 )
+METRICS: tuple[Metric, ...] = tuple(m for source in SOURCES for m in source.metrics)
 METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+def _read(
+    source: Source, day: datetime.date, root_path: str, key: Any, key_name: str
+) -> list[dict[str, Any]] | None:
+    qs = source.queryset(day)
+    if qs is None:
+        return None
+    try:
+        rows = (
+            qs.filter(subtree_q(source.path_field, root_path))
+            .annotate(**{key_name: key})
+            .order_by()
+            .values(key_name)
+            .annotate(**source.aggregates())
+        )
+        return list(rows)
+    except (FieldError, FieldDoesNotExist):
+        return None
 
 
 def counts_by_child(
     parent_path: str, parent_depth: int, day: datetime.date
 ) -> dict[str, dict[str, int] | None]:
     """Each metric's rows under ``parent_path`` counted per child path (the parent's own rows under its own
-    path): one query per metric. ``None`` for a metric without data."""
+    path): one query per source. ``None`` for a metric without data."""
     length = (parent_depth + 1) * PATH_STEP
     out: dict[str, dict[str, int] | None] = {}
-    for metric in METRICS:
-        qs = metric.queryset(day)
-        if qs is None:
-            out[metric.key] = None
-            continue
-        field = metric.path_field
-        try:
-            rows = (
-                qs.filter(subtree_q(field, parent_path))
-                .annotate(_child=Substr(field, 1, length))
-                .order_by()
-                .values("_child")
-                .annotate(n=Count("pk"))
-                .values_list("_child", "n")
+    for source in SOURCES:
+        rows = _read(source, day, parent_path, Substr(source.path_field, 1, length), "_child")
+        for metric in source.metrics:
+            out[metric.key] = (
+                None
+                if rows is None
+                else {str(r["_child"]): int(r[metric.key]) for r in rows if r[metric.key]}
             )
-            out[metric.key] = {str(path): int(n) for path, n in rows}
-        except (FieldError, FieldDoesNotExist):
-            out[metric.key] = None
     return out
 
 
 def counts_by_org(root_path: str, day: datetime.date) -> dict[str, dict[int, int] | None]:
-    """Each metric's rows under ``root_path`` counted per org id (not rolled up): one query per metric."""
+    """Each metric's rows under ``root_path`` counted per org id (not rolled up): one query per source."""
     out: dict[str, dict[int, int] | None] = {}
-    for metric in METRICS:
-        qs = metric.queryset(day)
-        if qs is None:
-            out[metric.key] = None
-            continue
-        field = metric.path_field
-        org_field = metric.org_field
-        try:
-            rows = (
-                qs.filter(subtree_q(field, root_path))
-                .order_by()
-                .values(org_field)
-                .annotate(n=Count("pk"))
-                .values_list(org_field, "n")
+    for source in SOURCES:
+        rows = _read(source, day, root_path, F(source.org_field), "_org")
+        for metric in source.metrics:
+            out[metric.key] = (
+                None
+                if rows is None
+                else {
+                    int(r["_org"]): int(r[metric.key])
+                    for r in rows
+                    if r["_org"] is not None and r[metric.key]
+                }
             )
-            out[metric.key] = {int(org): int(n) for org, n in rows if org is not None}
-        except (FieldError, FieldDoesNotExist):
-            out[metric.key] = None
     return out
 
 
