@@ -94,43 +94,71 @@ def _clean_input(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _check_activity(activity: Activity, *, youth_count: int) -> None:
-    """The rules of one activity record; every problem at once, each on its field."""
+def activity_rule_errors(
+    *,
+    title: str,
+    activity_type: str,
+    theme: str,
+    status: str,
+    held_on: datetime.date | None,
+    duration_hours: Any,
+    place: str,
+    participants: int | None,
+    youth_count: int = 0,
+) -> dict[str, str]:
+    """The rules of one activity record, every problem at once by field (the form, the API and the
+    ``activities`` import all answer with these messages)."""
     errors: dict[str, str] = {}
-    org: Org = activity.org
-    if not org.is_active:
-        errors["org"] = f"“{org.name}”已撤销或合并，不能登记活动"
-    if not activity.title:
+    if not title:
         errors["title"] = "请填写活动名称"
-    if activity.activity_type not in ActivityType.values:
+    if activity_type not in ActivityType.values:
         errors["activity_type"] = "请选择活动形式：线上、线下或线上线下结合"
-    if activity.theme not in ActivityTheme.values:
+    if theme not in ActivityTheme.values:
         errors["theme"] = "请选择活动主题：创业培训、志愿服务、文体、政策宣讲、联谊或其他"
-    if activity.status not in ActivityStatus.values:
+    if status not in ActivityStatus.values:
         errors["status"] = "请选择状态：计划或已举办"
-    if activity.held_on is None:
+    if held_on is None:
         errors["held_on"] = "请填写活动日期"
-    elif activity.status == ActivityStatus.HELD:
+    elif status == ActivityStatus.HELD:
         latest = timezone.localdate() + datetime.timedelta(days=HELD_DAYS_AHEAD)
-        if activity.held_on > latest:
+        if held_on > latest:
             errors["held_on"] = (
-                f"已举办的活动日期不能晚于明天（{latest:%Y-%m-%d}），填写的是 {activity.held_on:%Y-%m-%d}；"
+                f"已举办的活动日期不能晚于明天（{latest:%Y-%m-%d}），填写的是 {held_on:%Y-%m-%d}；"
                 "尚未举办的活动请将状态选为“计划”"
             )
-    participants = activity.participants
     if participants is None or participants < 0 or participants > PARTICIPANTS_MAX:
         errors["participants"] = f"参加人数须在 0 到 {PARTICIPANTS_MAX} 之间，填写的是 {participants}"
     elif youth_count > participants:
         errors["participants"] = f"参加人数（{participants}）不能少于所列参加青年人数（{youth_count}）"
-    hours = activity.duration_hours
-    if hours is None:
+    if duration_hours is None:
         errors["duration_hours"] = "请填写活动时长（小时）"
-    elif not (Decimal(str(DURATION_MIN_HOURS)) <= Decimal(hours) <= DURATION_MAX_HOURS):
+    elif not (Decimal(str(DURATION_MIN_HOURS)) <= Decimal(duration_hours) <= DURATION_MAX_HOURS):
         errors["duration_hours"] = (
-            f"时长须在 {DURATION_MIN_HOURS} 到 {DURATION_MAX_HOURS} 小时之间，填写的是 {hours}"
+            f"时长须在 {DURATION_MIN_HOURS} 到 {DURATION_MAX_HOURS} 小时之间，填写的是 {duration_hours}"
         )
-    if activity.activity_type in (ActivityType.OFFLINE, ActivityType.MIXED) and not activity.place:
+    if activity_type in (ActivityType.OFFLINE, ActivityType.MIXED) and not place:
         errors["place"] = "线下活动请填写地点"
+    return errors
+
+
+def inactive_org_message(org_name: str) -> str:
+    return f"“{org_name}”已撤销或合并，不能登记活动"
+
+
+def _check_activity(activity: Activity, *, youth_count: int) -> None:
+    errors = activity_rule_errors(
+        title=activity.title,
+        activity_type=activity.activity_type,
+        theme=activity.theme,
+        status=activity.status,
+        held_on=activity.held_on,
+        duration_hours=activity.duration_hours,
+        place=activity.place,
+        participants=activity.participants,
+        youth_count=youth_count,
+    )
+    if not activity.org.is_active:
+        errors["org"] = inactive_org_message(activity.org.name)
     if errors:
         raise RuleError(errors, code="invalid_activity")
 

@@ -181,3 +181,9 @@ class PostFilterForm(FilterForm):
 
 class UnderForm(FilterForm):
     under = OrgChoiceField(label="组织")
+
+
+class PendingFilterForm(FilterForm):
+    # In the query string (not the URL path) so that a background export can rebuild the list.
+    task = forms.IntegerField(label="任务编号", min_value=1)
+    under = OrgChoiceField(label="组织")

@@ -42,6 +42,7 @@ from .forms import (
     ConfirmForm,
     ContentFilterForm,
     ContentForm,
+    PendingFilterForm,
     PostFilterForm,
     PostForm,
     TaskFilterForm,
@@ -286,7 +287,7 @@ class TaskPendingListView(ObjectListView):
 
     model = TaskGroup
     title = "未转发的群"
-    filter_form_class = UnderForm
+    filter_form_class = PendingFilterForm
     export_name = "未转发的群"
     columns = [
         Column("group.name", "微信群"),
@@ -296,13 +297,12 @@ class TaskPendingListView(ObjectListView):
         Column("group.owner.phone", "群主手机", personal="phone", export_only=True),
     ]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and grant_paths(request.user, self.action) != []:
-            self.task = object_or_404(selectors.tasks_visible(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
     def selector(self, user: Any, filters: dict[str, Any]) -> QuerySet[TaskGroup]:
-        return selectors.task_pending_groups(task=self.task, user=user, under=filters.get("under"))
+        task = selectors.tasks_visible(user).filter(pk=filters.get("task") or 0).first()
+        if task is None:
+            raise Http404("对象不存在或不在您的管辖范围内")
+        self.task = task
+        return selectors.task_pending_groups(task=task, user=user, under=filters.get("under"))
 
     def extra_context(self) -> dict[str, Any]:
         return {"title": f"未转发的群：{self.task.content.title}"}
