@@ -19,7 +19,7 @@ from qingnong.core.datagen import DataContext
 from qingnong.core.scoping import PATH_STEP, subtree_q
 from qingnong.orgs.choices import GrassrootsKind, OrgLevel, OrgStatus
 from qingnong.orgs.models import Org, Position
-from qingnong.youth.bulk import IdBlock, copy_rows, fix_sequence
+from qingnong.youth.bulk import IdBlock, analyze, copy_rows, fix_sequence
 from qingnong.youth.choices import YouthCategory
 from qingnong.youth.generate import YouthPlan, cadres_by_org
 
@@ -153,6 +153,10 @@ def load_ledger(ctx: DataContext, root: Org, youth: YouthPlan | None, params: Pa
     now = timezone.now()
     today = timezone.localdate()
     pool = qr_pool()
+    from qingnong.orgs.models import Cadre
+    from qingnong.youth.models import Youth
+
+    analyze(Org, Cadre, Position, Youth)
     orgs = list(
         Org.objects.filter(subtree_q("path", root.path), status=OrgStatus.ACTIVE)
         .order_by("path")
@@ -358,6 +362,7 @@ def load_ledger(ctx: DataContext, root: Org, youth: YouthPlan | None, params: Pa
     counts.codes = _load_codes(ctx, groups, now, visits=params.visits)
     for model in (ChatGroup, GroupMembership, admin_table, LiveCode, LiveCodeGroup, LiveCodeVisit):
         fix_sequence(model)
+    analyze(ChatGroup, GroupMembership, admin_table, LiveCode, LiveCodeGroup)
     return counts
 
 

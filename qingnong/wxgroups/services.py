@@ -100,49 +100,73 @@ def _clean_group_input(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _check_member_count(count: int) -> None:
-    if count < 0 or count > MEMBER_CAP:
-        raise RuleError(
-            {"member_count": f"群成员数须在 0 到 {MEMBER_CAP} 之间（微信群最多 500 人），填写的是 {count}"},
-            code="member_count",
+def group_rule_errors(
+    *,
+    name: str,
+    group_type: str,
+    org_level: str,
+    org_name: str,
+    org_short_name: str,
+    category: str,
+    member_count: int,
+) -> dict[str, str]:
+    """The per-record rules of a group that need no query (shared by the services and the import):
+    R2 — 团青 groups at township, village or direct orgs; R3 — 青农 groups at city, county and township
+    level; R4 — a 专属 group names its category; R5 — "青农" + short name at city level and above;
+    member counts 0–500."""
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "请填写微信群名称"
+    level_label = str(dict(OrgLevel.choices).get(org_level, org_level))
+    if group_type == GroupType.TUANQING:
+        if org_level not in TUANQING_LEVELS:
+            errors["org"] = (
+                f"（R2）团青微信群只能建在乡镇团委、村团组织或直属团组织，“{org_name}”是{level_label}组织"
+            )
+    elif group_type == GroupType.EXCLUSIVE:
+        if not category:
+            errors["category"] = "（R4）青年专属微信群须选择专属类别（领头雁、在外青年、大学生村官等）"
+        elif category not in YouthCategory.values:
+            errors["category"] = f"专属类别“{category}”不存在"
+    elif group_type == GroupType.QINGNONG:
+        if org_level not in QINGNONG_LEVELS:
+            errors["org"] = f"（R3）青农微信群建在市、县、乡镇团委，“{org_name}”是{level_label}组织"
+        elif org_level in PREFECTURE_AND_ABOVE and name:
+            expected = qingnong_name_for(Org(name=org_name, short_name=org_short_name, level=org_level))
+            if name != expected:
+                errors["name"] = f"（R5）市级及以上的青农微信群须命名为“{expected}”，填写的是“{name}”"
+    else:
+        errors["group_type"] = "请选择群类型（团青、青年专属、青农）"
+    if member_count < 0 or member_count > MEMBER_CAP:
+        errors["member_count"] = (
+            f"群成员数须在 0 到 {MEMBER_CAP} 之间（微信群最多 500 人），填写的是 {member_count}"
         )
+    return errors
+
+
+def r3_message(org_name: str, other_name: str) -> str:
+    return f"（R3）“{org_name}”已有青农微信群“{other_name}”，每个组织只能有一个"
 
 
 def _check_group(group: ChatGroup) -> None:
-    """The rules of one group record (R2 level of 团青, R3 one 青农 per org, R5 naming, counts, fields)."""
+    """The rules of one group record (see ``group_rule_errors``) and R3's one live 青农 group per org."""
     org: Org = group.org
-    errors: dict[str, str] = {}
-    if not group.name:
-        errors["name"] = "请填写微信群名称"
-    if group.group_type == GroupType.TUANQING:
-        if org.level not in TUANQING_LEVELS:
-            errors["org"] = (
-                f"（R2）团青微信群只能建在乡镇团委、村团组织或直属团组织，“{org.name}”是{org.get_level_display()}组织"
-            )
-        if group.category:
-            group.category = ""
-    elif group.group_type == GroupType.EXCLUSIVE:
-        if not group.category:
-            errors["category"] = "（R4）青年专属微信群须选择专属类别（领头雁、在外青年、大学生村官等）"
-        elif group.category not in YouthCategory.values:
-            errors["category"] = f"专属类别“{group.category}”不存在"
+    if group.group_type != GroupType.TUANQING:
         group.bases = []
-    elif group.group_type == GroupType.QINGNONG:
-        group.bases = []
+    if group.group_type != GroupType.EXCLUSIVE:
         group.category = ""
-        if org.level not in QINGNONG_LEVELS:
-            errors["org"] = (
-                f"（R3）青农微信群建在市、县、乡镇团委，“{org.name}”是{org.get_level_display()}组织"
-            )
-        elif org.level in PREFECTURE_AND_ABOVE and group.name and group.name != qingnong_name_for(org):
-            errors["name"] = (
-                f"（R5）市级及以上的青农微信群须命名为“{qingnong_name_for(org)}”，填写的是“{group.name}”"
-            )
-    else:
-        errors["group_type"] = "请选择群类型（团青、青年专属、青农）"
+    errors = group_rule_errors(
+        name=group.name,
+        group_type=group.group_type,
+        org_level=org.level,
+        org_name=org.name,
+        org_short_name=org.short_name,
+        category=group.category,
+        member_count=group.member_count,
+    )
     if errors:
-        raise RuleError(errors, code="invalid_group")
-    _check_member_count(group.member_count)
+        code = "member_count" if list(errors) == ["member_count"] else "invalid_group"
+        raise RuleError(errors, code=code)
     if group.group_type == GroupType.QINGNONG and group.status != GroupStatus.DISSOLVED:
         other = (
             ChatGroup.objects.filter(org=org, group_type=GroupType.QINGNONG)
@@ -151,10 +175,7 @@ def _check_group(group: ChatGroup) -> None:
             .first()
         )
         if other is not None:
-            raise RuleError(
-                {"group_type": f"（R3）“{org.name}”已有青农微信群“{other.name}”，每个组织只能有一个"},
-                code="R3",
-            )
+            raise RuleError({"group_type": r3_message(org.name, other.name)}, code="R3")
 
 
 def _check_cadres(actor: Any, owner: Cadre | None, admins: Iterable[Cadre]) -> None:
@@ -230,7 +251,7 @@ def group_create(
 
 def _default_live_code(*, actor: Any, group: ChatGroup) -> LiveCode:
     code = LiveCode.objects.create(
-        code=_unique_code(),
+        code=unique_live_code(),
         title=group.name,
         org=group.org,
         mode=LiveCodeMode.GROUPS,
@@ -243,7 +264,7 @@ def _default_live_code(*, actor: Any, group: ChatGroup) -> LiveCode:
     return code
 
 
-def _unique_code() -> str:
+def unique_live_code() -> str:
     for _ in range(10):
         code = _new_code()
         if not LiveCode.objects.filter(code=code).exists():
@@ -474,7 +495,7 @@ def livecode_create(
     if owner is not None:
         require_org_scope(actor, Action.VIEW, owner.org)
     code = LiveCode(
-        code=_unique_code(),
+        code=unique_live_code(),
         title=clean_text(title),
         org=org,
         mode=mode,

@@ -77,3 +77,13 @@ def fix_sequence(model: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         top = f"COALESCE((SELECT MAX(id) FROM {table}), 1)"
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {top})")
+
+
+def analyze(*models_: type[models.Model]) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load: with the counts of an empty table the
+    planner picks nested loops that take minutes on millions of rows."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")

@@ -11,6 +11,7 @@ from qingnong.core.datagen import DataContext
 from qingnong.core.system import SYSTEM
 from qingnong.orgs.choices import OrgLevel
 
+from .bulk import analyze
 from .generate import cadres_by_org, load_youth
 from .models import Youth
 
@@ -30,6 +31,9 @@ def gen_scale(ctx: DataContext) -> None:
         ctx.say("青年：已存在，跳过")
         return
     started = time.perf_counter()
+    from qingnong.orgs.models import Cadre, Org, Position
+
+    analyze(Org, Cadre, Position)
     grassroots = [o.pk for o in orgs if o.level == OrgLevel.GRASSROOTS]
     cadres = cadres_by_org(root.path)
     with transaction.atomic():
@@ -47,5 +51,6 @@ def gen_scale(ctx: DataContext) -> None:
             org_path=root.path,
             object_repr=f"批量新增青年 {plan.total} 名（规模测试）",
         )
+    analyze(Youth)
     ctx.shared["youth_plan"] = plan
     ctx.say(f"青年：{plan.total} 名（{time.perf_counter() - started:.1f} 秒）")
