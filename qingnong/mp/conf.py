@@ -6,6 +6,8 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
     # WeChat's API; tests and staging point this at a fake server.
@@ -28,7 +30,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_cache: dict[str, Any] = {}
+
+
 def get(name: str) -> Any:
+    """The setting's value (cached: the callback reads several on every request)."""
+    try:
+        return _cache[name]
+    except KeyError:
+        value = _cache[name] = _read(name)
+        return value
+
+
+def _read(name: str) -> Any:
     if hasattr(settings, name):
         return getattr(settings, name)
     default = DEFAULTS[name]
@@ -36,3 +50,8 @@ def get(name: str) -> Any:
     if raw is None or raw == "":
         return default
     return type(default)(raw)
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: Any) -> None:
+    _cache.clear()

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from qingnong.core.permissions import Action
@@ -36,10 +37,24 @@ def account_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(filters["under"].subtree_q("org__path"))
     if filters.get("q"):
         qs = qs.filter(name__icontains=filters["q"])
-    return qs.annotate(
-        follower_count=Count("followers", filter=Q(followers__subscribed=True), distinct=True),
-        admin_count=Count("admins", distinct=True),
+    # Subqueries, not joined counts: two joined counts would multiply followers by admins.
+    followers = (
+        Follower.objects.filter(account=OuterRef("pk"), subscribed=True)
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    admins = (
+        AccountAdmin.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(
+        follower_count=Coalesce(Subquery(followers), 0), admin_count=Coalesce(Subquery(admins), 0)
+    ).order_by("org__path", "name", "id")
 
 
 def post_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Post]:
