@@ -264,7 +264,7 @@ def cadre_bulk_import(
     _require_paths(actor, Action.CHANGE, [p.org.path for p, _b in changed_positions])
     fast_insert(Cadre, new_cadres)
     for position in new_positions:
-        position.cadre_id = position.cadre.pk
+        position.cadre_id = position.cadre.pk  # new cadres got their ids just now
     fast_insert(Position, new_positions)
     if changed_cadres:
         fast_update(Cadre, [c for c, _b in changed_cadres], cadre_fields)

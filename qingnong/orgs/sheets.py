@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from qingnong.core.audit import snapshot
 from qingnong.core.scoping import subtree_q
+from qingnong.sheets.bulkdb import new_instance
 from qingnong.sheets.definitions import (
     Bool,
     Choice,
@@ -578,20 +580,26 @@ def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
     changed_positions: list[tuple[Position, dict[str, Any] | None]] = []
     cadre_fields: set[str] = set()
     position_fields: set[str] = set()
+    now = timezone.now()
     for row in rows:
         v = row.values
         org = orgs[v["org"].pk]
         cur = row.data["cadre"]
         if cur is None:
-            cadre = Cadre(
-                org=org,
-                name=v["name"],
-                gender=v.get("gender", ""),
-                birth_year=v.get("birth_year"),
-                phone=v["phone"],
-                wechat_id=v.get("wechat_id", ""),
-                notes=v.get("notes", ""),
-                is_active=v.get("is_active", True),
+            cadre = new_instance(
+                Cadre,
+                {
+                    "org_id": org.pk,
+                    "name": v["name"],
+                    "gender": v.get("gender", ""),
+                    "birth_year": v.get("birth_year"),
+                    "phone": v["phone"],
+                    "wechat_id": v.get("wechat_id", ""),
+                    "notes": v.get("notes", ""),
+                    "is_active": v.get("is_active", True),
+                    "created_at": now,
+                },
+                {"org": org},
             )
             new_cadres.append(cadre)
         else:
@@ -613,16 +621,21 @@ def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
         pos = row.data.get("pos")
         if pos is None:
             new_positions.append(
-                Position(
-                    cadre=cadre,
-                    org=org,
-                    title=title,
-                    title_text=v.get("title_text", ""),
-                    is_leadership=v.get("is_leadership", False),
-                    is_committee=v.get("is_committee", False),
-                    is_full_time=v.get("is_full_time", False),
-                    start_date=v.get("start_date"),
-                    end_date=v.get("end_date"),
+                new_instance(
+                    Position,
+                    {
+                        "cadre_id": cadre.pk,
+                        "org_id": org.pk,
+                        "title": title,
+                        "title_text": v.get("title_text", ""),
+                        "is_leadership": v.get("is_leadership", False),
+                        "is_committee": v.get("is_committee", False),
+                        "is_full_time": v.get("is_full_time", False),
+                        "start_date": v.get("start_date"),
+                        "end_date": v.get("end_date"),
+                        "created_at": now,
+                    },
+                    {"cadre": cadre, "org": org},
                 )
             )
         elif row.data["pos_changes"]:

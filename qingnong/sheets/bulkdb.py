@@ -2,8 +2,9 @@
 
 Django's ``bulk_create`` spends most of its time preparing each field of each object; for 100 k rows
 that is seconds. These helpers prepare each *column* once (a converter per field, chosen from the
-field's class) and send multi-row ``INSERT … RETURNING id`` / ``executemany`` UPDATEs through the
-raw DB-API cursor, inside the caller's transaction. They set ``pk`` on the inserted instances (so that
+field's class) and write through the raw DB-API cursor, inside the caller's transaction: multi-row
+``INSERT … RETURNING id`` on SQLite, ``COPY`` with ids drawn from the sequence on PostgreSQL, and
+``executemany`` UPDATEs. They set ``pk`` on the inserted instances (so that
 ``audit_bulk`` can follow) and fill ``auto_now`` / ``auto_now_add`` fields the way ``save`` would.
 
 Only for plain fields (text, numbers, booleans, dates, datetimes, foreign keys, JSON); callers keep
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+_M = TypeVar("_M", bound=models.Model)
 
 _PASS_THROUGH = (
     models.CharField,
@@ -67,6 +70,27 @@ def _fill_auto(
                 setattr(obj, field.attname, now)
 
 
+_SPECS: dict[type[models.Model], list[tuple[str, models.Field[Any, Any]]]] = {}
+
+
+def new_instance(
+    model: type[_M], values: dict[str, Any], related: dict[str, models.Model] | None = None
+) -> _M:
+    """A model instance from attribute values (``org_id``, not ``org``), built the way ``from_db`` builds
+    one — positionally, several times faster than keyword arguments — with field defaults for the rest.
+    ``related`` caches loaded related objects (``{"org": org}``) without the descriptor's checks."""
+    spec = _SPECS.get(model)
+    if spec is None:
+        spec = _SPECS[model] = [(f.attname, f) for f in model._meta.concrete_fields]
+    args = [values[attname] if attname in values else field.get_default() for attname, field in spec]
+    obj = model(*args)
+    if related:
+        cache = obj._state.fields_cache
+        for name, rel in related.items():
+            cache[name] = rel
+    return obj
+
+
 def fast_insert(
     model: type[models.Model], objs: Sequence[models.Model], *, fields: Sequence[str] | None = None
 ) -> None:
@@ -79,6 +103,9 @@ def fast_insert(
         f for f in model._meta.concrete_fields if not f.primary_key and (fields is None or f.name in fields)
     ]
     _fill_auto(objs, concrete, adding=True)
+    if connection.vendor == "postgresql":
+        _copy_insert(model, objs, concrete)
+        return
     columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
     converters = [(f.attname, _converter(f)) for f in concrete]
     mark = _placeholder()
@@ -114,6 +141,36 @@ def fast_insert(
         cursor.close()
 
 
+def _copy_insert(
+    model: type[models.Model], objs: Sequence[models.Model], concrete: list[models.Field[Any, Any]]
+) -> None:
+    """PostgreSQL: take the ids from the table's sequence in one query, then COPY the rows (ids included)."""
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    fields = [pk, *concrete]
+    converters = [(f.attname, _converter(f)) for f in concrete]
+    cursor = _raw_cursor()
+    try:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        columns = ", ".join(quote(f.column) for f in fields)
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for obj, pk_value in zip(objs, ids, strict=True):
+                d = obj.__dict__
+                write_row([pk_value, *[conv(d[attname]) for attname, conv in converters]])
+                obj.pk = pk_value
+                obj._state.adding = False
+                obj._state.db = connection.alias
+    finally:
+        cursor.close()
+
+
 def fast_update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
     """UPDATE ``fields`` (plus any ``auto_now`` field) of each object by primary key."""
     if not objs:
@@ -136,4 +193,4 @@ def fast_update(model: type[models.Model], objs: Sequence[models.Model], fields:
         cursor.close()
 
 
-__all__ = ["fast_insert", "fast_update"]
+__all__ = ["fast_insert", "fast_update", "new_instance"]

@@ -79,6 +79,9 @@ class ColumnType:
 
     label: ClassVar[str] = "文本"
 
+    # Whether equal cells always parse the same (the pipeline then parses each distinct value once).
+    cacheable: ClassVar[bool] = False
+
     def parse(self, value: Any) -> Any:
         return cell_text(value)
 
@@ -216,6 +219,7 @@ def _make_date(match: re.Match[str], original: Any) -> datetime.date:
 
 @dataclass
 class Date(ColumnType):
+    cacheable: ClassVar[bool] = True
     label: ClassVar[str] = "日期"
 
     def parse(self, value: Any) -> datetime.date:
@@ -232,6 +236,7 @@ class Date(ColumnType):
 class Year(ColumnType):
     """A year; also accepts a full date or "1990年5月" / "1990.05" (出生年月) and keeps the year."""
 
+    cacheable: ClassVar[bool] = True
     min_value: int | None = None
     max_value: int | None = None
     label: ClassVar[str] = "年份"
@@ -266,6 +271,7 @@ class Year(ColumnType):
 class Bool(ColumnType):
     """是/否; ``true_words`` / ``false_words`` add column-specific words (专职 / 兼职)."""
 
+    cacheable: ClassVar[bool] = True
     true_words: tuple[str, ...] = ()
     false_words: tuple[str, ...] = ()
     label: ClassVar[str] = "是/否"
@@ -298,6 +304,7 @@ class Choice(ColumnType):
     """One of a fixed list. ``choices`` are (value, label) pairs (a Django ``TextChoices.choices``);
     a cell may hold the label (书记), the stored value (secretary) or one of ``synonyms``."""
 
+    cacheable: ClassVar[bool] = True
     choices: Iterable[tuple[Any, Any]] = ()
     synonyms: dict[str, Any] = field(default_factory=dict)
     label: ClassVar[str] = "选项"

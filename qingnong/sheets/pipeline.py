@@ -28,6 +28,7 @@ HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 10
 KEPT_ERRORS = 500
 ERROR_COLUMN = "错误说明"
+_MISS = object()
 _NOTE_ROW = re.compile(
     r"^(注|备注|说明|填表|制表|审核|合计|总计|小计|签字|签章|盖章|负责人|联系人|填报|单位负责人|日期|以上|本表)"
 )
@@ -211,6 +212,8 @@ class _Run:
         self.limit = max_rows()
         # The template's example row (every example cell as written) is skipped, not imported.
         self.example = [(i, cell_text(c.example)) for i, c in self.mapping if cell_text(c.example)]
+        self.required_indexes = [i for i, c in self.mapping if c.required]
+        self.parsers = [(i, c.name, c.type.parse, {} if c.type.cacheable else None) for i, c in self.mapping]
         self.t_parse = 0.0
         self.t_validate = 0.0
         self.t_write = 0.0
@@ -222,23 +225,38 @@ class _Run:
         row = SheetRow(number, cells)
         values = row.values
         formulas = self.formula_cells
-        for index, column in self.mapping:
+        for index, name, parse, memo in self.parsers:
             value = cells[index] if index < width else ""
             if formulas and (number, index) in formulas:
-                row.error(column.name, "是公式，请改为数值（复制后“选择性粘贴→数值”）再导入")
+                row.error(name, "是公式，请改为数值（复制后“选择性粘贴→数值”）再导入")
                 continue
             if value == "" or value is None:
                 continue
-            if isinstance(value, str):
-                if not value.strip():
-                    continue
+            if value.__class__ is str:
                 if value[0] == "=" and len(value) > 1:
-                    row.error(column.name, f"“{value[:30]}”是公式，请改为数值再导入")
+                    row.error(name, f"“{value[:30]}”是公式，请改为数值再导入")
                     continue
+                if value.isspace():
+                    continue
+            if memo is not None:
+                # Categorical columns (性别, 职务, 是/否, dates) repeat a handful of values.
+                hit = memo.get(value, _MISS)
+                if hit is _MISS:
+                    try:
+                        hit = parse(value)
+                    except CellError as exc:
+                        hit = exc
+                    if len(memo) < 5000:
+                        memo[value] = hit
+                if hit.__class__ is CellError:
+                    row.error(name, str(hit))
+                else:
+                    values[name] = hit
+                continue
             try:
-                values[column.name] = column.type.parse(value)
+                values[name] = parse(value)
             except CellError as exc:
-                row.error(column.name, str(exc))
+                row.error(name, str(exc))
         failed = {name for name, _m in row.errors}
         for column in self.required:
             if column.name not in values and column.name not in failed:
@@ -263,6 +281,15 @@ class _Run:
 
     def is_note_row(self, cells: list[Any]) -> bool:
         """Trailing notes, totals and signatures: not data, whatever the columns say."""
+        width = len(cells)
+        if width and all(i < width and cells[i] not in ("", None) for i in self.required_indexes):
+            # The common case, a complete data row: only its first cell can make it a note.
+            first = cells[0]
+            if first.__class__ is not str or not first or not _NOTE_ROW.match(first):
+                return first in ("", None) and self._is_note_slow(cells)
+        return self._is_note_slow(cells)
+
+    def _is_note_slow(self, cells: list[Any]) -> bool:
         filled = [c for c in cells if not is_blank(c)]
         if not filled:
             return True
@@ -279,6 +306,9 @@ class _Run:
         if len(self.example) < 3:
             return False
         width = len(cells)
+        index, text = self.example[0]
+        if index >= width or (cells[index] != text and cell_text(cells[index]) != text):
+            return False
         return all(index < width and cell_text(cells[index]) == text for index, text in self.example)
 
     def check_keys(self, row: SheetRow) -> None:
