@@ -526,6 +526,9 @@ class GroupState:
     org_path: str
     status: str
     state: str
+    name: str
+    org_name: str
+    owner_id: int | None
     dormant_days: int
     since_on: datetime.date
     last_content_on: datetime.date | None
@@ -563,8 +566,10 @@ def iter_group_states(
     last = group_last_dates(root=root, group_ids=ids, today=today)
     resolve = dormant_days_resolver(today)
     tz = timezone.get_current_timezone()
-    rows = groups.order_by().values_list("pk", "org__path", "status", "founded_on", "created_at")
-    for pk, path, status, founded_on, created_at in rows.iterator(chunk_size=5000):
+    rows = groups.order_by().values_list(
+        "pk", "org__path", "status", "founded_on", "created_at", "name", "org__name", "owner_id"
+    )
+    for pk, path, status, founded_on, created_at, name, org_name, owner_id in rows.iterator(chunk_size=5000):
         dates = last.get(pk) or LastDates()
         since = founded_on or created_at.astimezone(tz).date()
         n = resolve(path)
@@ -574,6 +579,9 @@ def iter_group_states(
             org_path=path,
             status=status,
             state=state,
+            name=name,
+            org_name=org_name,
+            owner_id=owner_id,
             dormant_days=n,
             since_on=since,
             last_content_on=dates.last_content_on,
