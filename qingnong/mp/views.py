@@ -122,8 +122,15 @@ class AccountListView(ObjectListView):
         Column(lambda a: a.naming_warning or "", "命名提示（R5）", css="qn-hide-phone"),
     ]
 
+    template_name = "mp/account_list.html"
+
     def selector(self, user: Any, filters: dict[str, Any]) -> QuerySet[OfficialAccount]:
         return selectors.account_list(user=user, filters=filters)
+
+    def extra_context(self) -> dict[str, Any]:
+        from qingnong.orgs.selectors import org_roots_for
+
+        return {"roots": list(org_roots_for(self.request.user)[:2])}
 
 
 class AccountDetailView(ObjectDetailView):

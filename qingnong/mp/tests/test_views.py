@@ -322,3 +322,21 @@ def test_api_post_workflow_and_errors(scope_world, account):
         content_type="application/json",
     )
     assert bad.status_code == 422
+
+
+def test_account_list_counts_followers_and_admins(scope_world, account):
+    for i in range(3):
+        services.follower_event(account_id=account.pk, event="subscribe", openid=f"o{i}")
+    services.follower_event(account_id=account.pk, event="unsubscribe", openid="o0")
+    for name in ("甲", "乙"):
+        services.admin_add(
+            actor=SYSTEM,
+            account=account,
+            cadre=cadre_create(actor=SYSTEM, org=scope_world.county_in, name=name),
+        )
+    from qingnong.mp.selectors import account_list
+
+    row = account_list(user=scope_world.users["admin_in"]).get(pk=account.pk)
+    assert (row.follower_count, row.admin_count) == (2, 2)
+    page = scope_world.client("admin_in").get(reverse("mp:account_list")).content.decode()
+    assert "涨粉排行" in page and "团干部关注率（R8）" in page
