@@ -359,7 +359,7 @@ class Phone(ColumnType):
         else:
             text = cell_text(value)
             if _SCIENTIFIC.match(text):
-                raise CellError(f"手机号“{text}”被 Excel 变成了科学计数法，请把该列设为文本格式后重新填写")
+                raise CellError(f"“{text}”被 Excel 变成了科学计数法，请把该列设为文本格式后重新填写")
             text = _PHONE_NOISE.sub("", text)
             if text.endswith(".0"):
                 text = text[:-2]
@@ -368,7 +368,7 @@ class Phone(ColumnType):
             elif text.startswith("86") and len(text) == 13:
                 text = text[2:]
         if not MOBILE.match(text):
-            raise CellError(f"手机号“{shown(value)}”不是11位手机号码")
+            raise CellError(f"“{shown(value)}”不是11位手机号码")
         return text
 
     def describe(self) -> str:

@@ -410,12 +410,14 @@ class _Run:
             report.error_rows[row.number] = messages
         samples = report.samples.setdefault(status, [])
         if len(samples) < SAMPLE_ROWS:
-            sample: dict[str, Any] = {
-                "row": row.number,
-                "cells": [
-                    cell_text(_display(row.cells[i] if i < len(row.cells) else "")) for i, _c in self.mapping
-                ],
-            }
+            if status == Status.BAD:  # what the user typed
+                cells = [cell_text(row.cells[i] if i < len(row.cells) else "") for i, _c in self.mapping]
+            else:  # what will be written (phones, dates and choices normalised)
+                cells = [
+                    cell_text(_display(c.type.to_cell(row.values[c.name]))) if c.name in row.values else ""
+                    for _i, c in self.mapping
+                ]
+            sample: dict[str, Any] = {"row": row.number, "cells": cells}
             if status == Status.UPDATED:
                 sample["changes"] = {
                     self.headers.get(k, k): [cell_text(_display(old)), cell_text(_display(new))]

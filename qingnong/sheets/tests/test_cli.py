@@ -50,7 +50,7 @@ def test_exit_1_with_error_workbook(scope_world, tmp_path):
     errors = tmp_path / "errors.xlsx"
     code, out = import_sheet("cadres", path, "--errors", errors)
     assert code == 1
-    assert "第 3 行 手机号：手机号“123”不是11位手机号码" in out
+    assert "第 3 行 手机号：“123”不是11位手机号码" in out
     assert not Cadre.objects.exists()
     sheet = load_workbook(errors).active
     assert "第 3 行" in sheet.cell(3, 5).value
