@@ -352,7 +352,10 @@ def main(argv: list[str]) -> int:
     args.regenerate = True
     args.regenerate_b = True
     results: dict[str, Any] = {"rows": args.rows, "export_rows": args.export_rows}
+    load_before = os.getloadavg()
     for engine in args.engines.split(","):
         results[engine] = run_engine(engine, args, ledger)
+    # The machine may be shared: ratios against the bare read of the same run stay comparable.
+    results["load_average"] = {"before": load_before, "after": os.getloadavg()}
     report("sheets", results)
     return 0
