@@ -270,3 +270,16 @@ def test_error_workbook_keeps_rows_and_adds_the_error_column(scope_world, tmp_pa
     fixed = run(out, scope_world, commit=True)
     assert fixed.committed and fixed.counts["new"] == 3
     assert ERROR_COLUMN not in fixed.unknown_headers
+
+
+def test_orgs_created_across_batches(scope_world, tmp_path, monkeypatch):
+    """Parents written in one batch are the parents of rows in the next (one transaction throughout)."""
+    monkeypatch.setattr(get_definition("orgs"), "batch_size", 2)
+    rows = [["组织名称", "上级组织", "层级", "基层组织类别"]]
+    rows += [[f"新{i}镇", "怀宁县", "乡镇", ""] for i in range(3)]
+    rows += [[f"新{i}镇{j}村", f"怀宁县/新{i}镇", "基层", "村"] for i in range(3) for j in range(2)]
+    report = run(files.xlsx(tmp_path / "a.xlsx", rows), scope_world, kind="orgs", commit=True)
+    assert report.committed and report.counts["new"] == 9, report.errors
+    assert Org.find_problems() == ([], [], [], [], [])
+    assert Org.objects.get(name="新2镇").numchild == 2
+    assert Org.objects.get(name="新2镇1村").parent_org().name == "新2镇"
