@@ -359,6 +359,7 @@ def main(argv: list[str]) -> int:
     load_before = os.getloadavg()
     for engine in args.engines.split(","):
         results[engine] = run_engine(engine, args, ledger)
+        (OUT / "sheets.partial.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
     # The machine may be shared: ratios against the bare read of the same run stay comparable.
     results["load_average"] = {"before": load_before, "after": os.getloadavg()}
     report("sheets", results)
