@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import OUT, ROOT, database_url, manage, report
+from bench.common import OUT, PG_ADMIN_URL, ROOT, database_url, manage, report
 
 PHONE_PREFIX = "170"  # not used by gen_scale, so imported cadres are all new
 
@@ -285,8 +285,34 @@ CHILDREN = {
 # --- the benchmark ----------------------------------------------------------------------------------
 
 
+def _fresh_database(engine: str) -> str:
+    """``bench.common.database_url``, except that a PostgreSQL DROP stuck behind other sessions (it waits
+    for every backend to acknowledge it) gives up after 30 s and a new database name is used instead."""
+    if engine != "postgres":
+        return database_url(engine, "sheets")
+    admin = PG_ADMIN_URL + "/postgres"
+    for name in ("bench_sheets", f"bench_sheets_{os.getpid()}"):
+        drop = subprocess.run(
+            [
+                "psql",
+                admin,
+                "-q",
+                "-c",
+                "SET statement_timeout = '30s'",
+                "-c",
+                f"DROP DATABASE IF EXISTS {name}",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if drop.returncode == 0:
+            subprocess.run(["psql", admin, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+            return f"{PG_ADMIN_URL}/{name}"
+    raise SystemExit("PostgreSQL: could not prepare a fresh benchmark database")
+
+
 def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str, Any]:
-    db_url = database_url(engine, "sheets")
+    db_url = _fresh_database(engine)
     manage(db_url, "migrate", "--noinput", "-v0")
     manage(db_url, "gen_scale", "--profile", "city", capture=True)
     result: dict[str, Any] = {}
