@@ -94,7 +94,7 @@ class Params:
 PARAMS = {
     "demo": Params(0.15, (1, 2), (14, 40), 0.8, 0.9, visits=True),
     "city": Params(0.08, (2, 5), (25, 52), 0.85, 0.9),
-    "province": Params(0.08, (2, 4), (20, 36), 0.85, 0.9),
+    "province": Params(0.08, (2, 5), (20, 36), 0.85, 0.9),
 }
 
 

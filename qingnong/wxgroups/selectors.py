@@ -67,7 +67,18 @@ def _reach_pairs_sql(cadre_filter_sql: str) -> str:
 
 
 def _cadre_filter(cadre_ids: Iterable[int] | QuerySet[Any]) -> tuple[str, list[Any]]:
-    """A ``{col} IN (...)`` template and its parameters, three copies (one per UNION branch)."""
+    """A ``{col} ...`` template restricting each UNION branch to the cadres, and its parameters (three
+    copies, one per branch). On PostgreSQL the ids travel as one array (``= ANY``), which the planner
+    estimates well; a queryset is read first (one query). On SQLite a queryset is sent as a subquery."""
+    if connection.vendor == "postgresql":
+        ids = (
+            list(cadre_ids.order_by().values_list("pk", flat=True))
+            if isinstance(cadre_ids, QuerySet)
+            else [int(i) for i in cadre_ids]
+        )
+        if not ids:
+            return "1 = 0", []
+        return "{col} = ANY(%s)", [ids] * 3
     if isinstance(cadre_ids, QuerySet):
         sql, params = cadre_ids.order_by().values("pk").query.sql_with_params()
         return "{col} IN (" + sql + ")", list(params) * 3
@@ -82,11 +93,11 @@ def cadre_reach(cadre_ids: Iterable[int] | QuerySet[Any]) -> dict[int, int]:
     """R1: distinct youth reached per cadre — members of the 团青 / 专属 groups the cadre owns or
     administers (not dissolved), plus youth whose liaison is the cadre.
 
-    ``cadre_ids`` is a list of ids or a queryset of cadres (sent as a subquery: one query for any size).
-    Cadres who reach nobody are absent from the answer (read it with ``.get(pk, 0)``).
+    ``cadre_ids`` is a list of ids or a queryset of cadres: at most two queries for any size. Cadres who
+    reach nobody are absent from the answer (read it with ``.get(pk, 0)``).
     """
     template, params = _cadre_filter(cadre_ids)
-    if not params and template == "1 = 0":
+    if template == "1 = 0":
         return {}
     sql = f"SELECT cadre_id, COUNT(*) FROM ({_reach_pairs_sql(template)}) reach GROUP BY cadre_id"
     with connection.cursor() as cursor:
@@ -490,12 +501,15 @@ def group_list(
 
 
 def below_target(qs: ChatGroupQuerySet) -> ChatGroupQuerySet:
-    """Groups short of their target: a 团青 / 专属 group whose owner reaches fewer than 20 youth (R1), or
-    a 青农 group that misses expected members (R3). A fixed number of queries."""
-    from django.db.models.expressions import RawSQL
-
-    sql, params = cadres_reaching_sql(REACH_TARGET)
-    reach_short = Q(group_type__in=list(REACH_TYPES)) & ~Q(owner_id__in=RawSQL(sql, params))
+    """Groups short of their target: a 团青 / 专属 group whose owner reaches fewer than 20 youth (R1) or has
+    no owner, or a 青农 group that misses expected members (R3). Five queries whatever the number of groups:
+    only the owners of the listed groups are counted."""
+    owners = set(
+        qs.filter(group_type__in=list(REACH_TYPES)).exclude(owner_id=None).values_list("owner_id", flat=True)
+    )
+    reach = cadre_reach(owners) if owners else {}
+    short = [pk for pk in owners if reach.get(pk, 0) < REACH_TARGET]
+    reach_short = Q(group_type__in=list(REACH_TYPES)) & (Q(owner_id__in=short) | Q(owner_id=None))
     qingnong = list(qs.filter(group_type=GroupType.QINGNONG).live().select_related("org"))
     incomplete = [pk for pk, c in qingnong_completeness_many(qingnong).items() if not c.complete]
     return qs.filter(reach_short | Q(pk__in=incomplete)).live()
@@ -602,9 +616,8 @@ def with_reach(queryset: QuerySet[Cadre]) -> QuerySet[Cadre]:
 
 
 def filter_by_reach(queryset: QuerySet[Cadre], *, below: bool, target: int = REACH_TARGET) -> QuerySet[Cadre]:
-    """Cadres below (or at or above) the R1 target, as one subquery."""
-    from django.db.models.expressions import RawSQL
-
-    sql, params = cadres_reaching_sql(target)
-    reaching = Q(pk__in=RawSQL(sql, params))
-    return queryset.exclude(reaching) if below else queryset.filter(reaching)
+    """Cadres of ``queryset`` below (or at or above) the R1 target: the reach of exactly these cadres is
+    counted (at most two queries), then the list is filtered by id."""
+    reach = cadre_reach(queryset)
+    reaching = [pk for pk, n in reach.items() if n >= target]
+    return queryset.exclude(pk__in=reaching) if below else queryset.filter(pk__in=reaching)

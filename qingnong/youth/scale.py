@@ -16,7 +16,7 @@ from .generate import cadres_by_org, load_youth
 from .models import Youth
 
 # Youth per grassroots org: city ≈ 4 300 orgs × 70 ≈ 300 k; province ≈ 50 k orgs × 40 ≈ 2 M.
-PER_ORG = {"city": (48, 76), "province": (32, 48)}
+PER_ORG = {"city": (48, 76), "province": (35, 51)}
 # Phone numbers of scale youth start here, far from the demo's.
 PHONE_BASE = 500_000_000
 
