@@ -260,9 +260,9 @@ class AccountFollowerListView(ObjectListView):
 
     @property
     def columns(self) -> list[Column]:  # type: ignore[override]
-        user = self.request.user
         return [
-            Column(lambda f: _openid(f, user), "OpenID"),
+            # Personal: masked for roles without personal-data access; exports of it are audited.
+            Column("openid", "OpenID", personal="text"),
             Column(lambda f: "关注中" if f.subscribed else "已取消", "状态"),
             Column(
                 lambda f: timezone.localtime(f.first_subscribed_at).strftime("%Y-%m-%d %H:%M"), "首次关注"

@@ -378,3 +378,30 @@ def test_secrets_are_encrypted_and_never_in_audit(account):
     for secret in (TOKEN, AES_KEY, Creds().app_secret):
         assert secret not in dump
     assert "AppSecret" in dump  # the entry names which secrets were set
+
+
+def test_expired_keys_are_purged_by_the_periodic_job():
+    import datetime
+
+    from django.utils import timezone
+
+    from qingnong.mp import tasks
+
+    past = timezone.now() - datetime.timedelta(minutes=6)
+    SharedKey.objects.create(key="dup:1:m:1", value="1", expires_at=past)
+    SharedKey.objects.create(
+        key="dup:1:m:2", value="1", expires_at=timezone.now() + datetime.timedelta(minutes=4)
+    )
+    SharedKey.objects.create(key="lock:token:1", value="", expires_at=past)
+    assert tasks.purge_shared_keys() == 1
+    assert set(SharedKey.objects.values_list("key", flat=True)) == {"dup:1:m:2", "lock:token:1"}
+
+
+def test_follower_export_masks_and_audits(scope_world, account):
+    services.follower_event(account_id=account.pk, event="subscribe", openid="oExportedOpenid")
+    url = f"/mp/accounts/{account.pk}/followers/?export=csv"
+    viewer = b"".join(scope_world.client("viewer_in").get(url).streaming_content).decode()
+    assert "oExportedOpenid" not in viewer
+    admin = b"".join(scope_world.client("admin_in").get(url).streaming_content).decode()
+    assert "oExportedOpenid" in admin
+    assert AuditEntry.objects.filter(action="core.export.personal").count() == 2
