@@ -12,12 +12,14 @@ What it does, in one run:
 3. ``--requests`` distinct messages, each signed and encrypted the way WeChat sends them (text messages
    matching the rules, and a share ``--events`` of subscribe events through org QR codes, whose follower
    updates go to Celery through a Redis broker), so that no request is a de-duplicated retry;
-4. gunicorn (``--workers`` gthread workers, keep-alive) serving the project on 127.0.0.1, and wrk
+4. gunicorn (``--workers`` gthread workers, keep-alive) serving the project on 127.0.0.1 — through
+   ``qingnong.mp.wsgi`` (the callback without the page middleware) and then ``qingnong.wsgi`` (the whole
+   middleware stack), each with a fresh de-duplication store — and wrk
    (Debian's ``wrk`` with a Lua script that replays the prepared requests and checks every answer is an
    encrypted XML reply) for ``--seconds``; without wrk, a Python asyncio client does the same, slower.
 
 It prints and stores (bench/out/callback.json) throughput, latency percentiles, errors, the ratio to the
-bare loop, and whether the targets hold (≥ 1,000 req/s, p99 ≤ 50 ms, no errors).
+bare loop, and whether the targets hold (≥ 1,000 req/s, p99 ≤ 50 ms, no errors) for each entry point.
 """
 
 from __future__ import annotations
