@@ -25,6 +25,7 @@ from qingnong.content.services import groups_reactivate
 from qingnong.core.audit import audit_bulk, snapshot
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import path_in_scope, subtree_q
+from qingnong.core.services import require_scope
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
 from qingnong.sheets.columns import CellError, ColumnType, cell_text, shown
 from qingnong.sheets.definitions import (
@@ -293,6 +294,12 @@ def _write(rows: list[SheetRow], ctx: ImportContext) -> None:
     from qingnong.orgs.models import Org
 
     orgs = Org.objects.in_bulk({row.values["org"].pk for row in rows})
+    # Re-checked here as the services do, whatever the pipeline checked before.
+    for row in rows:
+        if row.status == "new":
+            require_scope(ctx.actor, Action.ADD, orgs[row.values["org"].pk].path)
+        else:
+            require_scope(ctx.actor, Action.CHANGE, row.existing_path)
     new: list[Activity] = []
     new_rows: list[SheetRow] = []
     updated: list[Activity] = []
@@ -348,14 +355,15 @@ def _write(rows: list[SheetRow], ctx: ImportContext) -> None:
         )
     audit_bulk(actor=ctx.actor, action="activities.activity.import", objects=new)
     audit_bulk(actor=ctx.actor, action="activities.activity.import_update", objects=updated, befores=befores)
-    # R12: held activities bring their groups back to 活跃 (one pass per distinct day).
-    wake: dict[datetime.date, list[int]] = defaultdict(list)
+    # R12: held activities bring their groups back to 活跃 (one pass for the batch).
+    today = timezone.localdate()
+    latest: dict[int, datetime.date] = {}
     for row in linked:
         if row.data["merged"]["status"] == ActivityStatus.HELD:
-            wake[row.values["held_on"]].extend(row.data["group_ids"])
-    today = timezone.localdate()
-    for day, ids in wake.items():
-        groups_reactivate(actor=ctx.actor, group_ids=ids, on=min(day, today))
+            day = min(row.values["held_on"], today)
+            for group_id in row.data["group_ids"]:
+                latest[group_id] = max(day, latest.get(group_id, day))
+    groups_reactivate(actor=ctx.actor, dates=latest)
 
 
 def _export(ctx: ExportContext) -> Iterator[dict[str, Any]]:

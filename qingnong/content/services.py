@@ -467,16 +467,32 @@ def _apply_status(
     return changed
 
 
-def groups_reactivate(*, actor: Any, group_ids: Iterable[int], on: datetime.date) -> list[ChatGroup]:
-    """Content or an activity on ``on`` brings built or dormant groups back to 活跃 when it lies within the
-    campaign's N days (R12). Called inside the recording service's transaction."""
-    ids = list(group_ids)
-    if not ids:
+def groups_reactivate(
+    *,
+    actor: Any,
+    group_ids: Iterable[int] = (),
+    on: datetime.date | None = None,
+    dates: dict[int, datetime.date] | None = None,
+) -> list[ChatGroup]:
+    """Content or an activity brings built or dormant groups back to 活跃 when it lies within the
+    campaign's N days (R12): ``group_ids`` all on the day ``on``, or ``dates`` = {group id: day} (a bulk
+    import). A fixed number of queries; called inside the recording service's transaction."""
+    days: dict[int, datetime.date] = dict(dates or {})
+    if on is not None:
+        for pk in group_ids:
+            days[pk] = max(on, days.get(pk, on))
+    if not days:
         return []
     today = _today()
     resolve = selectors.dormant_days_resolver(today)
-    candidates = ChatGroup.objects.filter(pk__in=ids, status__in=[GroupStatus.BUILT, GroupStatus.DORMANT])
-    wake = [pk for pk, path in candidates.values_list("pk", "org__path") if (today - on).days < resolve(path)]
+    candidates = ChatGroup.objects.filter(
+        pk__in=list(days), status__in=[GroupStatus.BUILT, GroupStatus.DORMANT]
+    )
+    wake = [
+        pk
+        for pk, path in candidates.values_list("pk", "org__path")
+        if 0 <= (today - days[pk]).days < resolve(path)
+    ]
     return _apply_status(
         actor=actor,
         group_ids=wake,

@@ -170,3 +170,22 @@ def test_export_and_template(world, tmp_path):
     write_template(definition, template)
     headers = [c.value for c in load_workbook(template).worksheets[0][2]]
     assert "参加人数" in " ".join(str(h) for h in headers if h)
+
+
+def test_validate_and_write_use_a_fixed_number_of_queries(world, tmp_path):
+    from qingnong.core.testing import count_queries
+
+    def rows(n, prefix):
+        return [_row(f"{prefix}活动{i}", day=TODAY - datetime.timedelta(days=i % 20)) for i in range(n)]
+
+    _run(world, _xlsx(tmp_path, rows(20, "暖"), name="warm.xlsx"))  # caches, and activities on every day
+    small = count_queries(lambda: _run(world, _xlsx(tmp_path, rows(5, "甲"), name="5.xlsx")))
+    large = count_queries(lambda: _run(world, _xlsx(tmp_path, rows(60, "乙"), name="60.xlsx")))
+    assert small == large
+    preview_small = count_queries(
+        lambda: _run(world, _xlsx(tmp_path, rows(5, "丙"), name="p5.xlsx"), commit=False)
+    )
+    preview_large = count_queries(
+        lambda: _run(world, _xlsx(tmp_path, rows(60, "丁"), name="p60.xlsx"), commit=False)
+    )
+    assert preview_small == preview_large
