@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Substr
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
 from qingnong.core.permissions import Action
@@ -415,6 +415,10 @@ def expected_position_filter(org_level: str) -> Q | None:
     return None
 
 
+# Above this many groups, R3's expected members are found by one scan rather than by index ranges.
+MANY_GROUPS = 50
+
+
 def qingnong_completeness_many(groups: Iterable[ChatGroup]) -> dict[int, Completeness]:
     """R3 for many 青农 groups at once: three queries whatever their number.
 
@@ -425,17 +429,33 @@ def qingnong_completeness_many(groups: Iterable[ChatGroup]) -> dict[int, Complet
     if not groups:
         return {}
     orgs = {g.org_id: g.org for g in groups}
-    q = Q()
+    # Positions in the orgs one level below the groups' orgs. A few groups: one index range each. Many
+    # (a campaign-wide R3 check): one scan matching each position's parent path against the set, since
+    # thousands of OR-ed ranges make a plan that never ends.
+    by_level: dict[str, list[Org]] = defaultdict(list)
     for org in orgs.values():
-        level_q = expected_position_filter(org.level)
-        if level_q is None:
-            continue
-        q |= subtree_q("org__path", org.path) & Q(org__depth=org.depth + 1) & level_q
+        if expected_position_filter(org.level) is not None:
+            by_level[org.level].append(org)
+    q = Q()
+    for level, level_orgs in by_level.items():
+        level_q = expected_position_filter(level)
+        assert level_q is not None
+        if len(orgs) <= MANY_GROUPS:
+            for org in level_orgs:
+                q |= subtree_q("org__path", org.path) & Q(org__depth=org.depth + 1) & level_q
+        else:
+            q |= (
+                Q(_parent_path__in=[o.path for o in level_orgs])
+                & Q(org__depth__in={o.depth + 1 for o in level_orgs})
+                & level_q
+            )
     positions: list[Position] = []
     if q:
+        qs = Position.objects.current()
+        if len(orgs) > MANY_GROUPS:
+            qs = qs.annotate(_parent_path=Substr("org__path", 1, Length("org__path") - PATH_STEP))
         positions = list(
-            Position.objects.current()
-            .filter(q, cadre__is_active=True, org__status=OrgStatus.ACTIVE)
+            qs.filter(q, cadre__is_active=True, org__status=OrgStatus.ACTIVE)
             .select_related("cadre", "org")
             .order_by("org__path", "title", "cadre__name")
         )

@@ -284,3 +284,30 @@ def test_qingnong_completeness(scope_world):
     services.membership_add_cadre(actor=SYSTEM, group=group, cadre=sec)
     result = selectors.qingnong_completeness(group)
     assert result.complete and result.ratio == 1
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["index-ranges", "one-scan"])
+def test_qingnong_completeness_many_groups_both_paths(scope_world, monkeypatch, many):
+    w = scope_world
+    if many:
+        monkeypatch.setattr(selectors, "MANY_GROUPS", 0)
+    sec = cadre_create(actor=SYSTEM, org=w.village_in, name="村书记", phone="13900000021")
+    position_create(
+        actor=SYSTEM, cadre=sec, org=w.village_in, title=PositionTitle.SECRETARY, is_leadership=True
+    )
+    town_member = cadre_create(actor=SYSTEM, org=w.town_in, name="镇委员")
+    position_create(
+        actor=SYSTEM, cadre=town_member, org=w.town_in, title=PositionTitle.MEMBER, is_committee=True
+    )
+    out_sec = cadre_create(actor=SYSTEM, org=w.village_out, name="外村书记")
+    position_create(
+        actor=SYSTEM, cadre=out_sec, org=w.village_out, title=PositionTitle.SECRETARY, is_leadership=True
+    )
+    town = make_group(w.town_in, "石牌青农", group_type="qingnong")
+    county = make_group(w.county_in, "怀宁青农", group_type="qingnong")
+    other = make_group(w.town_out, "徐桥青农", group_type="qingnong")
+    services.membership_add_cadre(actor=SYSTEM, group=other, cadre=out_sec)
+    result = selectors.qingnong_completeness_many([town, county, other])
+    assert [e.cadre for e in result[town.pk].expected] == [sec]
+    assert [e.cadre for e in result[county.pk].expected] == [town_member]
+    assert result[other.pk].complete and result[other.pk].expected_count == 1
