@@ -166,8 +166,14 @@ class FollowShare:
         return self.following / self.total if self.total else 0.0
 
 
-def recommended_accounts() -> list[OfficialAccount]:
-    return list(OfficialAccount.objects.filter(recommended=True, is_active=True).select_related("org"))
+def recommended_accounts(names: Sequence[str] | None = None) -> list[OfficialAccount]:
+    """The accounts cadres are asked to follow (R8): those flagged "推荐团干部关注", or — when the campaign
+    names them (``Campaign.recommended_accounts``) — the active accounts with those names."""
+    qs = OfficialAccount.objects.filter(is_active=True).select_related("org").order_by("name", "pk")
+    if names is not None:
+        wanted = [n.strip() for n in names if n and n.strip()]
+        return list(qs.filter(name__in=wanted))
+    return list(qs.filter(recommended=True))
 
 
 def _following_cadres(accounts: Sequence[OfficialAccount]) -> QuerySet[Cadre]:
@@ -273,6 +279,7 @@ class AccountCadence:
     target: int
     categories: set[str]
     admins: int
+    min_admins: int = R7_MIN_ADMINS
 
     @property
     def posts_ok(self) -> bool:
@@ -288,7 +295,7 @@ class AccountCadence:
 
     @property
     def admins_ok(self) -> bool:
-        return self.admins >= R7_MIN_ADMINS
+        return self.admins >= self.min_admins
 
     @property
     def passed(self) -> bool:
@@ -296,12 +303,18 @@ class AccountCadence:
 
 
 def account_cadence(
-    accounts: Iterable[OfficialAccount], *, on: datetime.date | None = None, weeks: int = 1
+    accounts: Iterable[OfficialAccount],
+    *,
+    on: datetime.date | None = None,
+    weeks: int = 1,
+    posts_per_week: int | None = None,
+    min_admins: int = R7_MIN_ADMINS,
 ) -> list[AccountCadence]:
     """R7 for each account (three queries for any number of accounts).
 
     The window is the ``weeks`` × 7 days ending on ``on`` (today by default); the categories are those of
-    the posts published in ``on``'s calendar quarter up to ``on``.
+    the posts published in ``on``'s calendar quarter up to ``on``. The weekly target is the account's own
+    unless the campaign gives one (``posts_per_week``); ``min_admins`` likewise.
     """
     accounts = list(accounts)
     on = on or timezone.localdate()
@@ -335,9 +348,10 @@ def account_cadence(
             window_end=on,
             weeks=weeks,
             posts=counts.get(a.pk, 0),
-            target=a.posts_per_week,
+            target=a.posts_per_week if posts_per_week is None else posts_per_week,
             categories=cats.get(a.pk, set()),
             admins=admins.get(a.pk, 0),
+            min_admins=min_admins,
         )
         for a in accounts
     ]
@@ -351,7 +365,12 @@ class CadenceRollup:
 
 
 def cadence_by_child(
-    *, parent: Org, on: datetime.date | None = None, weeks: int = 1
+    *,
+    parent: Org,
+    on: datetime.date | None = None,
+    weeks: int = 1,
+    posts_per_week: int | None = None,
+    min_admins: int = R7_MIN_ADMINS,
 ) -> tuple[CadenceRollup, dict[str, CadenceRollup]]:
     """R7 over a subtree: the accounts our platform serves under ``parent`` with their verdicts, for the
     subtree and per child org (keyed by child path). Four queries whatever the size of the tree."""
@@ -361,7 +380,8 @@ def cadence_by_child(
     length = child_prefix_length(parent.depth)
     overall = CadenceRollup()
     per_child: dict[str, CadenceRollup] = defaultdict(CadenceRollup)
-    for row in account_cadence(accounts, on=on, weeks=weeks):
+    rows = account_cadence(accounts, on=on, weeks=weeks, posts_per_week=posts_per_week, min_admins=min_admins)
+    for row in rows:
         path = row.account.org.path
         key = path[:length] if len(path) > len(parent.path) else parent.path
         for bucket in (overall, per_child[key]):

@@ -98,7 +98,9 @@ def test_cadre_follow_shares_r8(scope_world):
     assert (overall.following, overall.total) == (1, 3)
     assert children[w.town_in.path] == selectors.FollowShare(1, 2)
     assert children[w.county_in.path] == selectors.FollowShare(0, 1)
-    only_external, _ = selectors.cadre_follow_shares(parent=w.city, accounts=[external])
+    by_name = selectors.recommended_accounts(names=["安徽省青年创业者协会", "不存在的号"])
+    assert by_name == [external]
+    only_external, _ = selectors.cadre_follow_shares(parent=w.city, accounts=by_name)
     assert (only_external.following, only_external.total) == (3, 4)
     assert selectors.FollowShare(0, 0).share == 0.0
 
@@ -159,6 +161,9 @@ def test_cadence_r7(scope_world, account):
     # An unpublished post does not count; a draft does not either.
     services.post_create(actor=SYSTEM, account=account, title="草稿", category="policy")
     assert selectors.account_cadence([account], on=on)[0].posts == cadence.posts
+    # The campaign's thresholds override the account's own.
+    strict = selectors.account_cadence([account], on=on, posts_per_week=50, min_admins=3)[0]
+    assert not strict.posts_ok and not strict.admins_ok and strict.target == 50
     # Four weeks need four times the weekly target.
     assert selectors.account_cadence([account], on=on, weeks=4)[0].posts_ok is (cadence.posts >= 8)
 
