@@ -189,6 +189,19 @@ class TestLiveCodeEndpoints(ScopedEndpointSuite):
             marker=lambda c: f'"code": "{c.code}"',
         ),
         Endpoint(
+            "page-create",
+            lambda w, o: reverse("wxgroups:livecode_add"),
+            method="post",
+            target="create",
+            data=lambda w, o: {
+                "title": "全村活码",
+                "org": f"#{o.pk}",
+                "mode": "org_type",
+                "group_type": "tuanqing",
+            },
+            outside=(422,),
+        ),
+        Endpoint(
             "api-create",
             lambda w, o: "/api/v1/livecodes/",
             kind="api",
@@ -323,3 +336,28 @@ def test_exports_are_scoped_and_personal_data_audited(scope_world):
     org_create(actor=SYSTEM, parent=w.town_in, name="无群村", level="grassroots", kind="village")
     gaps = _body(client.get(reverse("wxgroups:gap_list") + "?export=csv"))
     assert "无群村,石牌镇,怀宁县" in gaps
+
+
+def test_api_qr_upload_is_scoped(scope_world):
+    w = scope_world
+    inside = make_group(w.village_in, "里面的群", qr=False)
+    outside = make_group(w.village_out, "外面的群", qr=False)
+
+    def post(client, group):
+        return client.post(f"/api/v1/groups/{group.pk}/qr", {"image": png_upload()})
+
+    assert post(w.client(None), inside).status_code == 401
+    assert post(w.api("nogrant"), inside).status_code == 404
+    response = post(w.api("admin_in"), outside)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    outside.refresh_from_db()
+    assert not outside.qr_image
+    response = post(w.api("admin_in"), inside)
+    assert response.status_code == 200 and response.json()["qr_valid"] is True
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = w.api("admin_in").post(
+        f"/api/v1/groups/{inside.pk}/qr",
+        {"image": SimpleUploadedFile("x.jpg", b"nope", content_type="image/jpeg")},
+    )
+    assert bad.status_code == 422 and "不是图片" in bad.json()["message"]
