@@ -39,7 +39,7 @@ from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.replies import ArticlesReply, TextReply
 
 from . import conf
-from .crypto import decrypt
+from .crypto import SecretUnreadable, decrypt
 from .matching import CompiledRule, first_match, normalise_text, validate_regex
 from .store import get_store
 
@@ -111,8 +111,14 @@ def load_runtime(key: str, version: str) -> AccountRuntime | None:
     )
     if account is None or not account.token_encrypted:
         return None
-    token = decrypt(account.token_encrypted)
-    aes_key = decrypt(account.encoding_aes_key_encrypted)
+    try:
+        token = decrypt(account.token_encrypted)
+        aes_key = decrypt(account.encoding_aes_key_encrypted)
+    except SecretUnreadable:
+        logger.error(
+            "mp: secrets of account %s cannot be decrypted (FIELD_ENCRYPTION_KEY changed?)", account.pk
+        )
+        return None
     app_id = account.app_id or ""
     prp = crypto = None
     if aes_key:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from wechatpy import WeChatClient
 
 from . import conf
-from .crypto import decrypt, encrypt
+from .crypto import SecretUnreadable, decrypt, encrypt
 from .store import get_store, using_redis
 
 logger = logging.getLogger(__name__)
@@ -321,6 +321,8 @@ def client_for(account: Any) -> MpClient:
     """The API client of ``account``; ``NotConfigured`` when it has no AppID or AppSecret."""
     if not account.app_id or not account.app_secret_encrypted:
         raise NotConfigured(f"公众号“{account.name}”未配置 AppID 或 AppSecret，不能调用接口")
-    return MpClient(
-        account_id=account.pk, app_id=account.app_id, secret=decrypt(account.app_secret_encrypted)
-    )
+    try:
+        secret = decrypt(account.app_secret_encrypted)
+    except SecretUnreadable as exc:
+        raise NotConfigured(f"公众号“{account.name}”的 AppSecret 无法解密，请重新填写：{exc}") from None
+    return MpClient(account_id=account.pk, app_id=account.app_id, secret=secret)

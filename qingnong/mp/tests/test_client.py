@@ -218,3 +218,25 @@ def test_account_without_credentials_is_not_configured(scope_world):
     with pytest.raises(NotConfigured) as exc:
         client_for(account)
     assert "未配置" in str(exc.value)
+
+
+def test_changed_encryption_key_is_a_clear_error_not_a_crash(account, settings):
+    from cryptography.fernet import Fernet
+    from django.test import Client
+
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    with pytest.raises(NotConfigured) as exc:
+        client_for(account)
+    assert "无法解密" in str(exc.value)
+    assert Client().get(account.callback_path(), {"signature": "x"}).status_code == 404
+
+
+def test_key_rotation_keeps_old_secrets_readable(account, settings):
+    from cryptography.fernet import Fernet
+
+    from qingnong.mp.crypto import decrypt, encrypt
+
+    old = settings.FIELD_ENCRYPTION_KEY
+    settings.FIELD_ENCRYPTION_KEY = f"{Fernet.generate_key().decode()},{old}"
+    assert client_for(account).secret == APP_SECRET
+    assert decrypt(encrypt("x")) == "x"
