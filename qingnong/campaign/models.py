@@ -88,6 +88,7 @@ class Campaign(models.Model):
     dormant_days = models.PositiveSmallIntegerField(
         _("沉寂判定天数（R12）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
+    active_share_pct = _pct(_("活跃群占比目标 %（R12）"), 80)
 
     weight_groups = _pct(_("考核权重：建群情况"), 30)
     weight_reach = _pct(_("考核权重：联系青年数量"), 30)

@@ -513,3 +513,121 @@ def r11_score(ctx: RuleContext) -> RuleReport:
             ("basis", "依据"),
         ],
     )
+
+
+# --- official accounts: R7, R8 --------------------------------------------------------------
+
+R7_WEEKS = 4
+
+
+@rule("R7", "公众号经常性发布机制")
+def r7_cadence(ctx: RuleContext) -> RuleReport:
+    """Where an account exists (county level and above): at least the campaign's posts per week over the
+    last four weeks, all six categories used this quarter, and an admin team of the campaign's size. Per
+    org: the share of the subtree's accounts that pass; no account → no data."""
+    from qingnong.mp.models import OfficialAccount
+    from qingnong.mp.selectors import account_cadence
+
+    campaign = ctx.campaign
+    accounts = list(
+        OfficialAccount.objects.served().filter(ctx.root.subtree_q("org__path")).select_related("org")
+    )
+    rows = account_cadence(
+        accounts,
+        on=ctx.today,
+        weeks=R7_WEEKS,
+        posts_per_week=campaign.posts_per_week,
+        min_admins=campaign.account_admins_min,
+    )
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    for row in rows:
+        problems = []
+        if not row.posts_ok:
+            problems.append(f"近{R7_WEEKS}周发布 {row.posts} 篇，应不少于 {row.target * row.weeks} 篇")
+        if not row.categories_ok:
+            problems.append("本季度未发布：" + "、".join(row.missing_categories))
+        if not row.admins_ok:
+            problems.append(f"管理员 {row.admins} 人，应不少于 {row.min_admins} 人")
+        tally.add(
+            row.account.org.path,
+            row.passed,
+            {"account": row.account.name, "org": row.account.org.name, "problems": "；".join(problems)},
+            ctx.evidence_limit,
+        )
+    root, results = _ratio_results(ctx, "R7", tally, orgs, 100)
+    return RuleReport(
+        "R7",
+        f"公众号每周发布 {campaign.posts_per_week} 篇以上、六类内容齐全、"
+        f"管理员 {campaign.account_admins_min} 人以上",
+        campaign.due_date("R7"),
+        root,
+        [r for r in results if tally.den[r.org_id]],
+        [("account", "公众号"), ("org", "组织"), ("problems", "问题")],
+    )
+
+
+@rule("R8", "团干部关注推荐公众号")
+def r8_follow(ctx: RuleContext) -> RuleReport:
+    """The share of active cadres who follow every recommended account (the campaign's list, e.g.
+    安徽省青年创业者协会): bound through the platform for its own accounts, confirmed by the cadre for
+    others. No recommended account configured → no data."""
+    from qingnong.mp.selectors import _following_cadres, recommended_accounts
+
+    accounts = recommended_accounts(ctx.campaign.recommended_account_names())
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    if accounts:
+        following = set(
+            _following_cadres(accounts).filter(ctx.root.subtree_q("org__path")).values_list("pk", flat=True)
+        )
+        cadres = (
+            Cadre.objects.filter(ctx.root.subtree_q("org__path"), is_active=True)
+            .order_by("org__path", "name")
+            .values_list("pk", "name", "org__name", "org__path")
+        )
+        for pk, name, org_name, path in cadres.iterator(chunk_size=5000):
+            tally.add(path, pk in following, {"cadre": name, "org": org_name}, ctx.evidence_limit)
+    target = ctx.campaign.follow_target_pct
+    root, results = _ratio_results(ctx, "R8", tally, orgs, target)
+    names = "、".join(a.name for a in accounts) or "（未设置）"
+    return RuleReport(
+        "R8",
+        f"团干部关注推荐公众号：{names}",
+        ctx.campaign.due_date("R8"),
+        root,
+        [r for r in results if tally.den[r.org_id]],
+        [("cadre", "未关注的团干部"), ("org", "组织")],
+    )
+
+
+# --- activity: R12 --------------------------------------------------------------------------
+
+
+@rule("R12", "微信群活跃度（沉寂群）")
+def r12_dormancy(ctx: RuleContext) -> RuleReport:
+    """A group with no content forwarded and no activity for the campaign's N days is dormant (沉寂). Per
+    org: the share of its subtree's counted groups (built, active, dormant) that are not dormant."""
+    from qingnong.content.choices import GroupActivityState
+    from qingnong.content.selectors import iter_group_states
+
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    for state in iter_group_states(today=ctx.today, root=ctx.root):
+        last = state.last_on.isoformat() if state.last_on else "从未"
+        tally.add(
+            state.org_path,
+            state.state != GroupActivityState.DORMANT,
+            {"group": state.name, "org": state.org_name, "last": last, "idle_days": state.idle_days},
+            ctx.evidence_limit,
+        )
+    target = ctx.campaign.active_share_pct
+    root, results = _ratio_results(ctx, "R12", tally, orgs, target)
+    return RuleReport(
+        "R12",
+        f"{ctx.campaign.dormant_days} 天无内容无活动即为沉寂；活跃群占比 {target}% 以上",
+        None,
+        root,
+        [r for r in results if tally.den[r.org_id]],
+        [("group", "沉寂的群"), ("org", "组织"), ("last", "最近内容或活动"), ("idle_days", "沉寂天数")],
+    )
