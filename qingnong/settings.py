@@ -174,6 +174,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Spreadsheet imports and exports (docs/sheets.md).
+SHEETS_MAX_UPLOAD_BYTES = int(os.environ.get("SHEETS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+SHEETS_MAX_ROWS = int(os.environ.get("SHEETS_MAX_ROWS", "200000"))
+SHEETS_MAX_UNPACKED_BYTES = int(os.environ.get("SHEETS_MAX_UNPACKED_MB", "1024")) * 1024 * 1024
+SHEETS_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SHEETS_IMPORT_BACKGROUND_ROWS", "2000"))
+SHEETS_EXPORT_BACKGROUND_ROWS = int(os.environ.get("SHEETS_EXPORT_BACKGROUND_ROWS", "10000"))
 # Counties' work plans and summaries (docx, pdf, xlsx).
 SUBMISSION_MAX_BYTES = int(os.environ.get("SUBMISSION_MAX_MB", "10")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
