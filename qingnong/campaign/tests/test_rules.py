@@ -170,3 +170,72 @@ def test_rules_use_a_fixed_number_of_queries(scope_world, campaign):
         GroupMembership.objects.create(group=g, youth=youth(village, 1, start=1000 + n)[0])
         group(town, gtype="qingnong", name=f"镇{n}青农群")
     assert count_queries(run) == before
+
+
+def test_r7_account_cadence(scope_world, campaign):
+    from qingnong.mp.models import AccountAdmin, Post
+    from qingnong.mp.services import account_create
+
+    w = scope_world
+    today = datetime.date(2014, 11, 20)
+    assert evaluate("R7", ctx(campaign, w.city, today=today)).root.status == "no_data"
+    good = account_create(
+        actor=SYSTEM, org=w.county_in, name="怀宁共青团", app_id="wx0000000000000001", message_mode="plain"
+    )
+    account_create(
+        actor=SYSTEM, org=w.county_out, name="太湖共青团", app_id="wx0000000000000002", message_mode="plain"
+    )
+    for n in range(2):
+        AccountAdmin.objects.create(
+            account=good, cadre=cadre(w.county_in, f"管理员{n}", title=PositionTitle.MEMBER)
+        )
+    from qingnong.mp.choices import PostCategory
+
+    categories = PostCategory.values
+    assert len(categories) == 6
+    when = timezone.make_aware(datetime.datetime(2014, 11, 18, 9))
+    for n in range(8):
+        Post.objects.create(
+            account=good,
+            title=f"第{n}篇",
+            category=categories[n % 6],
+            status="published",
+            published_at=when - datetime.timedelta(days=3 * n),
+        )
+    report = evaluate("R7", ctx(campaign, w.city, today=today))
+    assert report.for_org(w.county_in.pk).status == MET
+    out = report.for_org(w.county_out.pk)
+    assert out.status == NOT_MET and "管理员 0 人" in out.evidence[0]["problems"]
+    assert report.root.value == 50.0
+
+
+def test_r8_cadres_following(scope_world, campaign):
+    from qingnong.mp.models import CadreFollow, OfficialAccount
+
+    w = scope_world
+    a = cadre(w.village_in, "关注者")
+    cadre(w.village_in, "未关注者", title=PositionTitle.MEMBER)
+    assert evaluate("R8", ctx(campaign, w.county_in)).root.status == "no_data"
+    external = OfficialAccount.objects.create(
+        org=w.city, name="安徽省青年创业者协会", is_external=True, recommended=True
+    )
+    CadreFollow.objects.create(cadre=a, account=external, method="confirmed", active=True)
+    report = evaluate("R8", ctx(campaign, w.county_in, depth=3))
+    assert report.root.value == 50.0
+    assert [e["cadre"] for e in report.root.evidence] == ["未关注者"]
+
+
+def test_r12_dormant_groups(scope_world, campaign):
+    from qingnong.content.services import post_record
+
+    w = scope_world
+    today = datetime.date(2014, 11, 20)
+    old = datetime.date(2014, 9, 1)
+    quiet = group(w.village_in, name="沉寂群", founded_on=old)
+    lively = group(w.village_in, name="活跃群", founded_on=old)
+    post_record(actor=SYSTEM, group=lively, summary="转发了团市委通知", sent_on=datetime.date(2014, 11, 10))
+    report = evaluate("R12", ctx(campaign, w.county_in, today=today, depth=3))
+    village = report.for_org(w.village_in.pk)
+    assert village.value == 50.0 and village.status == NOT_MET
+    assert village.evidence[0]["group"] == "沉寂群" and village.evidence[0]["last"] == "从未"
+    assert quiet.pk
