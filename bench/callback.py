@@ -1,7 +1,8 @@
 """Benchmark of the official-account callback in safe (AES) mode, under load on loopback.
 
-    python -m bench callback [--seconds 15] [--connections 16] [--workers 3] [--engine postgres|sqlite]
-                             [--store redis|database] [--events 0.1] [--requests 80000]
+    python -m bench callback [--seconds 15] [--repeat 3] [--connections 16] [--workers 3]
+                             [--engine postgres|sqlite] [--store redis|database] [--events 0.1]
+                             [--requests 80000] [--entry both|fast|site]
 
 What it does, in one run:
 
@@ -16,7 +17,8 @@ What it does, in one run:
    ``qingnong.mp.wsgi`` (the callback without the page middleware) and then ``qingnong.wsgi`` (the whole
    middleware stack), each with a fresh de-duplication store — and wrk
    (Debian's ``wrk`` with a Lua script that replays the prepared requests and checks every answer is an
-   encrypted XML reply) for ``--seconds``; without wrk, a Python asyncio client does the same, slower.
+   encrypted XML reply) for ``--seconds``, ``--repeat`` times, reporting the least disturbed run (the
+   machine is shared) and listing all; without wrk, a Python asyncio client does the same, slower.
 
 It prints and stores (bench/out/callback.json) throughput, latency percentiles, errors, the ratio to the
 bare loop, and whether the targets hold (≥ 1,000 req/s, p99 ≤ 50 ms, no errors) for each entry point.
@@ -311,6 +313,9 @@ async def _python_client(
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench callback", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="load runs per entry point; the best is reported"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
@@ -397,6 +402,7 @@ def main(argv: list[str]) -> int:
             "events_share": args.events,
             "mode": "safe (AES)",
             "requests_prepared": args.requests,
+            "repeat": args.repeat,
         },
         "bare_wechatpy_loop": bare,
     }
@@ -469,19 +475,40 @@ def serve_and_load(
         # Warm every worker: load the account's runtime (not measured).
         warm = prepare(args.workers * args.threads * 8, 0.0, scenes, offset=10**9)
         asyncio.run(_python_client(port, warm, argparse.Namespace(seconds=10, connections=4)))
-        if shutil.which("wrk"):
-            result = run_wrk(port, script, requests_file, args)
-        else:
-            print("wrk not found (apt-get install wrk): using the slower Python client", flush=True)
-            result = asyncio.run(_python_client(port, messages, args))
+        attempts = []
+        for _ in range(args.repeat):
+            if args.store == "redis":
+                import redis
+
+                redis.Redis.from_url(args.redis).flushdb()  # each attempt replays the same distinct requests
+            load_before = os.getloadavg()[0]
+            if shutil.which("wrk"):
+                result = run_wrk(port, script, requests_file, args)
+            else:
+                print("wrk not found (apt-get install wrk): using the slower Python client", flush=True)
+                result = asyncio.run(_python_client(port, messages, args))
+            result["loadavg_1min_before"] = round(load_before, 2)
+            result["celery_tasks_queued"] = 0
+            if args.store == "redis":
+                import redis
+
+                result["celery_tasks_queued"] = int(redis.Redis.from_url(args.redis).llen("celery"))
+            attempts.append(result)
+            print(
+                f"  {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms (load {load_before:.1f})",
+                flush=True,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    result["celery_tasks_queued"] = 0
     if args.store == "redis":
         import redis
 
-        client = redis.Redis.from_url(args.redis)
-        result["celery_tasks_queued"] = int(client.llen("celery"))
-        client.flushdb()
-    return result
+        redis.Redis.from_url(args.redis).flushdb()
+    # The least disturbed attempt on a shared machine (like bench.common.best_of), all attempts listed.
+    best = dict(max(attempts, key=lambda r: r["rps"]))
+    best["attempts"] = [
+        {"rps": round(r["rps"], 1), "p99_ms": r["p99_ms"], "loadavg_1min_before": r["loadavg_1min_before"]}
+        for r in attempts
+    ]
+    return best
