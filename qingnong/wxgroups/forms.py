@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from qingnong.core.forms import FilterForm, OrgChoiceField, ScopedForm
+from qingnong.core.forms import FilterForm, OrgChoiceField, OrgPickerWidget, ScopedForm
 from qingnong.core.normalise import clean_text
 from qingnong.core.permissions import Action
 from qingnong.orgs.models import Cadre
@@ -19,6 +19,9 @@ from .choices import Basis, GroupStatus, GroupType, LiveCodeMode
 from .models import ChatGroup
 
 BLANK = [("", "全部")]
+# The filter form swaps the table with htmx and pushes its URL; the picker's own suggestion request must not
+# inherit that push (it would put /orgs/suggest/ in the address bar and the next filter would go there).
+FILTER_ORG_PICKER = OrgPickerWidget({"hx-push-url": "false"})
 _PK_TAIL = re.compile(r"#(\d+)\s*$")
 IMAGE_INPUT = forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"})
 
@@ -118,7 +121,7 @@ class GroupForm(ScopedForm):
 
 class GroupFilterForm(FilterForm):
     q = forms.CharField(label="群名或组织")
-    under = OrgChoiceField(label="所属范围")
+    under = OrgChoiceField(label="所属范围", widget=FILTER_ORG_PICKER)
     group_type = forms.ChoiceField(label="类型", choices=BLANK + GroupType.choices)
     status = forms.ChoiceField(label="状态", choices=BLANK + GroupStatus.choices)
     qr_expired = forms.NullBooleanField(
@@ -129,7 +132,7 @@ class GroupFilterForm(FilterForm):
 
 
 class GapFilterForm(FilterForm):
-    under = OrgChoiceField(label="所属范围")
+    under = OrgChoiceField(label="所属范围", widget=FILTER_ORG_PICKER)
     include_direct = forms.BooleanField(label="含直属团组织")
 
 

@@ -6,13 +6,16 @@ from typing import Any
 
 from django import forms
 
-from qingnong.core.forms import FilterForm, OrgChoiceField, ScopedForm
+from qingnong.core.forms import FilterForm, OrgChoiceField, OrgPickerWidget, ScopedForm
 from qingnong.core.permissions import Action
 from qingnong.orgs.choices import Gender
 
 from .choices import Whereabouts, YouthCategory, YouthSource
 
 BLANK = [("", "全部")]
+# The filter form swaps the table with htmx and pushes its URL; the picker's own suggestion request must not
+# inherit that push (it would put /orgs/suggest/ in the address bar and the next filter would go there).
+FILTER_ORG_PICKER = OrgPickerWidget({"hx-push-url": "false"})
 
 
 def _cadre_field(**kwargs: Any) -> Any:
@@ -65,7 +68,7 @@ class YouthForm(ScopedForm):
 
 class YouthFilterForm(FilterForm):
     q = forms.CharField(label="姓名、手机号或微信号")
-    under = OrgChoiceField(label="所属范围")
+    under = OrgChoiceField(label="所属范围", widget=FILTER_ORG_PICKER)
     category = forms.ChoiceField(label="类别", choices=BLANK + YouthCategory.choices)
     league = forms.NullBooleanField(
         label="团员", widget=forms.Select(choices=[("", "全部"), ("true", "团员"), ("false", "非团员")])
