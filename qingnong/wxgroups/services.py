@@ -265,11 +265,22 @@ def _default_live_code(*, actor: Any, group: ChatGroup) -> LiveCode:
 
 
 def unique_live_code() -> str:
+    return unique_live_codes(1)[0]
+
+
+def unique_live_codes(count: int) -> list[str]:
+    """``count`` new codes not yet used: drawn at random, checked in one query (collisions redrawn)."""
+    codes: set[str] = set()
     for _ in range(10):
-        code = _new_code()
-        if not LiveCode.objects.filter(code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free live code")
+        wanted = count - len(codes)
+        if wanted <= 0:
+            break
+        drawn = {_new_code() for _ in range(wanted)} - codes
+        taken = set(LiveCode.objects.filter(code__in=drawn).values_list("code", flat=True))
+        codes |= drawn - taken
+    if len(codes) < count:
+        raise RuntimeError("could not draw free live codes")
+    return sorted(codes)[:count]
 
 
 @transaction.atomic

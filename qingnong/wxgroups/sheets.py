@@ -21,7 +21,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from qingnong.core.audit import audit_bulk, snapshot
+from qingnong.core.permissions import Action
 from qingnong.core.scoping import subtree_q
+from qingnong.core.services import require_scope
 from qingnong.orgs.models import Cadre, Org
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
 from qingnong.sheets.definitions import (
@@ -44,7 +46,7 @@ from qingnong.youth.models import Youth
 
 from .choices import Basis, GroupStatus, GroupType, LiveCodeMode
 from .models import ChatGroup, GroupMembership, LiveCode, LiveCodeGroup
-from .services import group_rule_errors, parse_bases, r3_message, unique_live_code
+from .services import group_rule_errors, parse_bases, r3_message, unique_live_codes
 
 TYPE_WORDS = {
     "团青": GroupType.TUANQING,
@@ -206,7 +208,22 @@ def _validate_groups(rows: list[SheetRow], ctx: ImportContext) -> None:
         row.mark_existing(cur, path=cur["org__path"], changes=changes)
 
 
+def _recheck_scope(rows: list[SheetRow], ctx: ImportContext) -> None:
+    """The pipeline checked each row's scope; the write checks again, as a service would (no query)."""
+    for row in rows:
+        if row.status == "new":
+            require_scope(
+                ctx.actor,
+                Action.ADD if row.values.get("group") is None else Action.CHANGE,
+                row.values["org"].path,
+                what=row.values["org"].name,
+            )
+        elif row.status == "updated":
+            require_scope(ctx.actor, Action.CHANGE, row.existing_path)
+
+
 def _write_groups(rows: list[SheetRow], ctx: ImportContext) -> None:
+    _recheck_scope(rows, ctx)
     orgs = Org.objects.in_bulk({row.values["org"].pk for row in rows})
     new: list[ChatGroup] = []
     updated: list[ChatGroup] = []
@@ -248,11 +265,12 @@ def _write_groups(rows: list[SheetRow], ctx: ImportContext) -> None:
     fast_insert(ChatGroup, new)
     fast_update(ChatGroup, updated, sorted(fields))
     # Each new group gets its own live code, as a registration through the service does.
+    free = unique_live_codes(len(new)) if new else []
     codes = [
         new_instance(
             LiveCode,
             {
-                "code": unique_live_code(),
+                "code": free[i],
                 "title": g.name,
                 "org_id": g.org_id,
                 "mode": LiveCodeMode.GROUPS,
@@ -266,7 +284,7 @@ def _write_groups(rows: list[SheetRow], ctx: ImportContext) -> None:
             },
             {"org": orgs[g.org_id]},
         )
-        for g in new
+        for i, g in enumerate(new)
     ]
     fast_insert(LiveCode, codes)
     entries = [
@@ -432,6 +450,7 @@ def _validate_members(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 
 def _write_members(rows: list[SheetRow], ctx: ImportContext) -> None:
+    _recheck_scope(rows, ctx)
     orgs = Org.objects.in_bulk({row.values["org"].pk for row in rows})
     today = timezone.localdate()
     new_youth: list[Youth] = []
@@ -467,6 +486,13 @@ def _write_members(rows: list[SheetRow], ctx: ImportContext) -> None:
     fast_insert(Youth, new_youth)
     for row in pending:
         row.data["youth_id"] = created_by_phone[row.values["phone"]].pk
+    # The people themselves, loaded once, so that each audit entry can name them without a query.
+    people_youth = {y.phone: y for y in new_youth}
+    known_youth = Youth.objects.in_bulk(
+        {row.data["youth_id"] for row in rows if row.status == "new" and row.data.get("youth_id")}
+        - {y.pk for y in new_youth}
+    )
+    known_cadres = Cadre.objects.in_bulk({row.data["cadre_id"] for row in rows if row.data.get("cadre_id")})
     members: list[GroupMembership] = []
     seen: set[tuple[int, int | None, int | None]] = set()
     groups = ChatGroup.objects.in_bulk({row.data["group"]["pk"] for row in rows if row.status == "new"})
@@ -488,7 +514,17 @@ def _write_members(rows: list[SheetRow], ctx: ImportContext) -> None:
                     "cadre_id": row.data.get("cadre_id"),
                     "joined_on": row.values.get("joined_on") or today,
                 },
-                {"group": group},
+                {
+                    "group": group,
+                    **(
+                        {"cadre": known_cadres[row.data["cadre_id"]]}
+                        if row.data.get("cadre_id")
+                        else {
+                            "youth": known_youth.get(row.data["youth_id"])
+                            or people_youth[row.values["phone"]]
+                        }
+                    ),
+                },
             )
         )
     fast_insert(GroupMembership, members)

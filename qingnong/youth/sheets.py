@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from qingnong.core.audit import audit_bulk, snapshot
+from qingnong.core.permissions import Action
 from qingnong.core.scoping import subtree_q
+from qingnong.core.services import require_scope
 from qingnong.orgs.choices import OrgLevel
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
 from qingnong.sheets.definitions import (
@@ -188,6 +190,15 @@ def _write(rows: list[SheetRow], ctx: ImportContext) -> None:
     from qingnong.orgs.models import Org
 
     orgs = Org.objects.in_bulk({row.values["home_org"].pk for row in rows})
+    # The pipeline checked each row's scope; the write checks again, as a service would (no query: the
+    # actor's grants are cached).
+    for row in rows:
+        if row.status == "new" or row.moved:
+            require_scope(
+                ctx.actor, Action.ADD, row.values["home_org"].path, what=row.values["home_org"].name
+            )
+        if row.status == "updated":
+            require_scope(ctx.actor, Action.CHANGE, row.existing_path)
     new: list[Youth] = []
     updated: list[Youth] = []
     befores: dict[Any, dict[str, Any] | None] = {}

@@ -272,3 +272,34 @@ def test_exports_are_scoped(scope_world):
     assert [y["name"] for y in youth] == ["新青年"]
     nogrant = ExportContext(user=w.users["nogrant"], under=None, orgs=OrgIndex())
     assert list(get_definition("groups").export(nogrant)) == []
+
+
+@pytest.mark.parametrize("kind", ["youth", "groups", "group_members"])
+def test_imports_use_a_fixed_number_of_queries(scope_world, tmp_path, kind):
+    from qingnong.core.testing import count_queries
+
+    w = scope_world
+    make_group(w.village_in, "新河村青年之家", qr=False)
+
+    def rows(n: int, start: int) -> tuple[list[str], list[list]]:
+        if kind == "youth":
+            return YOUTH_HEADER, [
+                ["怀宁县/石牌镇/新河村", f"青年{i}", f"139{start + i:08d}", "", "是", "在乡", "", "", ""]
+                for i in range(n)
+            ]
+        if kind == "groups":
+            return GROUP_HEADER, [
+                ["怀宁县/石牌镇/新河村", f"群{start + i}", "团青", "地缘", "", "", 10, ""] for i in range(n)
+            ]
+        return MEMBER_HEADER, [
+            ["怀宁县/石牌镇/新河村", "新河村青年之家", f"成员{i}", f"138{start + i:08d}", ""]
+            for i in range(n)
+        ]
+
+    header, warm = rows(5, 5000)
+    _run(w, kind, _xlsx(tmp_path, header, warm, "warm.xlsx"))  # content types and the like, cached once
+    header, few = rows(5, 0)
+    header, many = rows(60, 1000)
+    small = count_queries(lambda: _run(w, kind, _xlsx(tmp_path, header, few, "few.xlsx")))
+    large = count_queries(lambda: _run(w, kind, _xlsx(tmp_path, header, many, "many.xlsx")))
+    assert small == large, (small, large)
