@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from .context import current_request_meta
 from .models import AuditEntry
@@ -96,48 +98,173 @@ def audit_record(
     )
 
 
+def _json_default(value: Any) -> Any:
+    """What the json module cannot encode by itself, encoded as ``_json_value`` would."""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or None
+    if isinstance(value, set | frozenset):
+        return list(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+# The C encoder, compact; values it does not know go through _json_default (one call per such value).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+
+# (object_id, object_repr, org_path, before, after) — one entry of ``audit_rows``.
+AuditRow = tuple[Any, str, str, Any, Any]
+
+_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type_id",
+    "object_id",
+    "object_repr",
+    "org_path",
+    "before",
+    "after",
+    "request_id",
+    "ip",
+)
+
+
+def audit_rows(
+    *,
+    actor: Any,
+    action: str,
+    model: type[models.Model] | None,
+    rows: Iterable[AuditRow],
+    batch_size: int = 5000,
+) -> int:
+    """Write one audit entry per ``(object_id, object_repr, org_path, before, after)``; returns how many.
+
+    The low-level writer behind ``audit_bulk`` for large imports that already hold their rows as plain
+    data: no model instance per entry, ``before``/``after`` (JSON-safe values; dates and datetimes are
+    written in ISO form, like ``snapshot``) encoded by the C JSON encoder, and the rows inserted through
+    the DB-API cursor — ``executemany`` on SQLite, ``COPY`` on PostgreSQL — inside the caller's
+    transaction, so that a rolled-back change leaves no entry. ``object_repr`` is cut to 200 characters.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_rows must be called inside the service's transaction")
+    meta = current_request_meta()
+    fields = _actor_fields(actor)
+    actor_id = fields["actor"].pk if fields["actor"] is not None else None
+    type_id = ContentType.objects.get_for_model(model).pk if model is not None else None
+    ip_field = AuditEntry._meta.get_field("ip")
+    ip = ip_field.get_db_prep_save(meta.ip, connection) if meta.ip else None
+    now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    at = now if postgres else connection.ops.adapt_datetimefield_value(now)
+    head = (at, actor_id, fields["actor_name"], action, type_id)
+    tail = (meta.request_id, ip)
+    dumps = _dumps
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(AuditEntry._meta.get_field(c).column) for c in _COLUMNS)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    count = 0
+    try:
+        batch: list[tuple[Any, ...]] = []
+        for object_id, object_repr, org_path, before, after in rows:
+            batch.append(
+                (
+                    *head,
+                    str(object_id),
+                    object_repr[:200],
+                    org_path,
+                    None if before is None else dumps(before),
+                    None if after is None else dumps(after),
+                    *tail,
+                )
+            )
+            if len(batch) >= batch_size:
+                _write_audit_batch(cursor, postgres, table, columns, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            _write_audit_batch(cursor, postgres, table, columns, batch)
+            count += len(batch)
+    finally:
+        cursor.close()
+    return count
+
+
+def _write_audit_batch(
+    cursor: Any, postgres: bool, table: str, columns: str, batch: list[tuple[Any, ...]]
+) -> None:
+    if postgres:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in batch:
+                write_row(row)
+    else:
+        marks = ", ".join(["?"] * len(_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)
+
+
+_SNAPSHOT_FIELDS: dict[type[models.Model], list[tuple[str, str]]] = {}
+
+
+def _snapshot_fields(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, attname) of the fields ``snapshot`` copies."""
+    spec = _SNAPSHOT_FIELDS.get(model)
+    if spec is None:
+        spec = _SNAPSHOT_FIELDS[model] = [
+            (f.name, f.attname)
+            for f in model._meta.concrete_fields
+            if f.name not in SECRET_FIELDS and not f.name.endswith("_encrypted")
+        ]
+    return spec
+
+
 def audit_bulk(
     *,
     actor: Any,
     action: str,
     objects: Iterable[models.Model],
     befores: dict[Any, dict[str, Any] | None] | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> int:
-    """One audit entry per object of a bulk write, inserted in batches; returns how many."""
+    """One audit entry per object of a bulk write (after = ``snapshot(obj)``), inserted in batches through
+    ``audit_rows``; returns how many."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_bulk must be called inside the service's transaction")
-    meta = current_request_meta()
-    actor_fields = _actor_fields(actor)
     befores = befores or {}
-    type_cache: dict[type, ContentType] = {}
-    batch: list[AuditEntry] = []
+    by_model: dict[type[models.Model], list[AuditRow]] = {}
     count = 0
+
+    def flush(model: type[models.Model]) -> None:
+        nonlocal count
+        count += audit_rows(
+            actor=actor, action=action, model=model, rows=by_model.pop(model), batch_size=batch_size
+        )
+
     for obj in objects:
         model = type(obj)
-        if model not in type_cache:
-            type_cache[model] = ContentType.objects.get_for_model(obj)
-        batch.append(
-            AuditEntry(
-                **actor_fields,
-                action=action,
-                object_type=type_cache[model],
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                org_path=_org_path_of(obj),
-                before=befores.get(obj.pk),
-                after=snapshot(obj),
-                request_id=meta.request_id,
-                ip=meta.ip,
+        fields = _snapshot_fields(model)
+        rows = by_model.setdefault(model, [])
+        pk = obj.pk
+        rows.append(
+            (
+                pk,
+                str(obj),
+                _org_path_of(obj),
+                befores.get(pk),
+                {name: getattr(obj, attname) for name, attname in fields},
             )
         )
-        if len(batch) >= batch_size:
-            AuditEntry.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        AuditEntry.objects.bulk_create(batch)
-        count += len(batch)
+        if len(rows) >= batch_size:
+            flush(model)
+    for model in list(by_model):
+        flush(model)
     return count
 
 

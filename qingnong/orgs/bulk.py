@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from qingnong.core.audit import audit_bulk, audit_record
+from qingnong.core.audit import audit_bulk, audit_record, audit_rows
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import PATH_ALPHABET, PATH_STEP
 from qingnong.core.services import require_org_scope
@@ -239,48 +241,158 @@ def org_bulk_import(
     return created
 
 
-@transaction.atomic
-def cadre_bulk_import(
-    *,
-    actor: Any,
-    new_cadres: list[Cadre],
-    changed_cadres: list[tuple[Cadre, dict[str, Any] | None]],
-    cadre_fields: list[str],
-    new_positions: list[Position],
-    changed_positions: list[tuple[Position, dict[str, Any] | None]],
-    position_fields: list[str],
-) -> None:
-    """Insert and update cadres and positions of an import, with one audit entry per object.
+CADRE_COLUMNS = (
+    "org_id",
+    "name",
+    "gender",
+    "birth_year",
+    "phone",
+    "wechat_id",
+    "notes",
+    "is_active",
+    "created_at",
+    "updated_at",
+)
+POSITION_COLUMNS = (
+    "cadre_id",
+    "org_id",
+    "title",
+    "title_text",
+    "is_leadership",
+    "is_committee",
+    "is_full_time",
+    "start_date",
+    "end_date",
+    "created_at",
+)
+# The audit snapshot's names (``snapshot(cadre)`` / ``snapshot(position)``) for those columns.
+_FOREIGN_KEYS = {"org_id": "org", "cadre_id": "cadre"}
+_CADRE_NAMES = tuple(_FOREIGN_KEYS.get(c, c) for c in CADRE_COLUMNS)
+_POSITION_NAMES = tuple(_FOREIGN_KEYS.get(c, c) for c in POSITION_COLUMNS)
+_DATES = frozenset({"start_date", "end_date"})
+_DATETIMES = frozenset({"created_at", "updated_at"})
 
-    A new position may point at a new cadre (``position.cadre`` set to an unsaved Cadre of
-    ``new_cadres``): its id is filled in once the cadres are inserted. Every object must carry its
-    ``org`` (and positions their ``cadre``) as loaded instances, so the audit entries cost no query.
+
+@dataclass(slots=True)
+class CadreImportRow:
+    """What one imported row writes: a cadre (new, changed, or as it is) and at most one position.
+
+    ``cadre`` and ``position`` hold the values *after* the write by snapshot name (``org`` is the org's
+    id; dates and datetimes as Python objects); their ``id`` is filled in here for new ones. A new
+    cadre has no ``cadre_before``; an existing one has its snapshot before and the changed names in
+    ``cadre_changed`` (empty when only the position changes). Likewise ``position_before`` /
+    ``position_changed``; ``position`` is None when the row neither adds nor changes a position.
+    ``org_path`` is the path of the row's org (the cadre's org after the write, and the position's).
     """
-    from qingnong.sheets.bulkdb import fast_insert, fast_update
 
-    _require_paths(actor, Action.ADD, [c.org.path for c in new_cadres])
-    _require_paths(actor, Action.CHANGE, [c.org.path for c, _b in changed_cadres])
-    _require_paths(actor, Action.ADD, [p.org.path for p in new_positions])
-    _require_paths(actor, Action.CHANGE, [p.org.path for p, _b in changed_positions])
-    fast_insert(Cadre, new_cadres)
-    for position in new_positions:
-        position.cadre_id = position.cadre.pk  # new cadres got their ids just now
-    fast_insert(Position, new_positions)
-    if changed_cadres:
-        fast_update(Cadre, [c for c, _b in changed_cadres], cadre_fields)
-    if changed_positions:
-        fast_update(Position, [p for p, _b in changed_positions], position_fields)
-    audit_bulk(actor=actor, action="orgs.cadre.create", objects=new_cadres)
-    audit_bulk(actor=actor, action="orgs.position.create", objects=new_positions)
-    audit_bulk(
-        actor=actor,
-        action="orgs.cadre.update",
-        objects=[c for c, _b in changed_cadres],
-        befores={c.pk: b for c, b in changed_cadres},
+    org_path: str
+    cadre: dict[str, Any]
+    cadre_before: dict[str, Any] | None = None
+    cadre_changed: tuple[str, ...] = ()
+    position: dict[str, Any] | None = None
+    position_before: dict[str, Any] | None = None
+    position_changed: tuple[str, ...] = ()
+
+
+def _db_value(name: str, value: Any) -> Any:
+    from qingnong.sheets.bulkdb import db_date, db_datetime
+
+    if name in _DATETIMES:
+        return db_datetime(value)
+    if name in _DATES:
+        return db_date(value)
+    return value
+
+
+@transaction.atomic
+def cadre_import_rows(*, actor: Any, rows: list[CadreImportRow]) -> None:
+    """Insert and update the cadres and positions of imported rows, with ONE audit entry per row.
+
+    The entry is about the cadre (history on the cadre's page) and carries the position too:
+    ``orgs.cadre.import`` for a new cadre (after = the cadre's snapshot plus ``"position"``: the new
+    position's snapshot), ``orgs.cadre.import_update`` for an existing one (before / after = the
+    cadre's snapshots, plus ``"position"`` when the row adds or changes one). Rows are written as plain
+    tuples (``sheets.bulkdb.insert_rows``), not model instances. Scope is re-checked like the services
+    do, once per distinct org path: ADD for new cadres and positions, CHANGE for changed ones.
+    """
+    from qingnong.sheets.bulkdb import db_date, db_datetime, insert_rows, update_rows
+
+    _require_paths(actor, Action.ADD, [r.org_path for r in rows if r.cadre_before is None])
+    _require_paths(actor, Action.CHANGE, [r.org_path for r in rows if r.cadre_before is not None])
+    _require_paths(
+        actor, Action.ADD, [r.org_path for r in rows if r.position is not None and r.position_before is None]
     )
-    audit_bulk(
-        actor=actor,
-        action="orgs.position.update",
-        objects=[p for p, _b in changed_positions],
-        befores={p.pk: b for p, b in changed_positions},
+    _require_paths(actor, Action.CHANGE, [r.org_path for r in rows if r.position_before is not None])
+    now = timezone.now()
+    now_db = db_datetime(now)
+    now_json = now.isoformat()  # as ``snapshot`` writes datetimes
+    db_dates: dict[Any, Any] = {None: None}
+    json_dates: dict[Any, Any] = {None: None}
+
+    def date(value: Any) -> Any:
+        try:
+            return db_dates[value]
+        except KeyError:
+            db_dates[value] = converted = db_date(value)
+            return converted
+
+    # Changed cadres and positions first (their dicts still hold Python values): one UPDATE per set of
+    # changed fields, ``updated_at`` (auto_now) included for cadres.
+    groups: dict[tuple[type[Any], tuple[str, ...]], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        if row.cadre_before is not None and row.cadre_changed:
+            row.cadre["updated_at"] = now
+            names = (*row.cadre_changed, "updated_at")
+            groups.setdefault((Cadre, names), []).append(
+                (*(_db_value(n, row.cadre[n]) for n in names), row.cadre["id"])
+            )
+        if row.position is not None and row.position_before is not None and row.position_changed:
+            names = row.position_changed
+            groups.setdefault((Position, names), []).append(
+                (*(_db_value(n, row.position[n]) for n in names), row.position["id"])
+            )
+    for (model, names), params in groups.items():
+        update_rows(model, [n + "_id" if n in ("org", "cadre") else n for n in names], params)
+
+    new = [r for r in rows if r.cadre_before is None]
+    cadre_values = itemgetter(*_CADRE_NAMES[:8])
+    ids = insert_rows(Cadre, CADRE_COLUMNS, [(*cadre_values(r.cadre), now_db, now_db) for r in new])
+    for row, pk in zip(new, ids, strict=True):
+        cadre = row.cadre
+        cadre["id"] = pk
+        cadre["created_at"] = cadre["updated_at"] = now_json
+    positions = [r.position for r in rows if r.position is not None and r.position_before is None]
+    for row in rows:
+        if row.position is not None and row.position_before is None:
+            row.position["cadre"] = row.cadre["id"]
+    position_values = itemgetter(*_POSITION_NAMES[:7])
+    ids = insert_rows(
+        Position,
+        POSITION_COLUMNS,
+        [(*position_values(p), date(p["start_date"]), date(p["end_date"]), now_db) for p in positions],
     )
+    for position, pk in zip(positions, ids, strict=True):
+        position["id"] = pk
+        position["created_at"] = now_json
+        for name in ("start_date", "end_date"):
+            value = position[name]
+            try:
+                position[name] = json_dates[value]
+            except KeyError:
+                position[name] = json_dates[value] = value.isoformat()
+    audit_rows(actor=actor, action="orgs.cadre.import", model=Cadre, rows=(_audit_row(r) for r in new))
+    audit_rows(
+        actor=actor,
+        action="orgs.cadre.import_update",
+        model=Cadre,
+        rows=(_audit_row(r) for r in rows if r.cadre_before is not None),
+    )
+
+
+def _audit_row(row: CadreImportRow) -> tuple[Any, str, str, Any, Any]:
+    cadre = row.cadre
+    after = cadre if row.position is None else {**cadre, "position": row.position}
+    before = row.cadre_before
+    if before is not None and row.position_before is not None:
+        before = {**before, "position": row.position_before}
+    return (cadre["id"], cadre["name"], row.org_path, before, after)

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 
 from qingnong.core.audit import snapshot
 from qingnong.core.scoping import subtree_q
-from qingnong.sheets.bulkdb import new_instance
 from qingnong.sheets.definitions import (
     Bool,
     Choice,
@@ -35,7 +33,7 @@ from qingnong.sheets.definitions import (
 )
 from qingnong.sheets.definitions import Date as DateType
 
-from .bulk import cadre_bulk_import, org_bulk_import
+from .bulk import CadreImportRow, cadre_import_rows, org_bulk_import
 from .choices import SINGLE_HOLDER_TITLES, Gender, GrassrootsKind, OrgLevel, OrgStatus, PositionTitle
 from .models import Cadre, Org, Position
 from .services import (
@@ -423,15 +421,6 @@ CADRE_COLUMNS = [
 ]
 
 
-def _org_instances(ctx: ImportContext, pks: set[int]) -> dict[int, Org]:
-    """Loaded Org instances (for the audit trail's org path) fetched once per import."""
-    cache: dict[int, Org] = ctx.state.setdefault("org_objs", {})
-    missing = [pk for pk in pks if pk not in cache]
-    if missing:
-        cache.update(Org.objects.in_bulk(missing))
-    return cache
-
-
 def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
     state = ctx.state
     holders_in_file: dict[tuple[int, str], tuple[int, str]] = state.setdefault("holders", {})
@@ -547,49 +536,56 @@ def _matching_position(
     return None
 
 
-def _cadre_from(values: dict[str, Any], org: Org) -> Cadre:
-    cadre = Cadre(
-        pk=values["pk"],
-        org_id=values["org_id"],
-        name=values["name"],
-        gender=values["gender"],
-        birth_year=values["birth_year"],
-        phone=values["phone"],
-        wechat_id=values["wechat_id"],
-        notes=values["notes"],
-        is_active=values["is_active"],
-        created_at=values["created_at"],
-        updated_at=values["updated_at"],
-    )
-    cadre.org = org
-    return cadre
+def _cadre_snapshot(cur: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot(cadre)`` of an existing cadre, from the values ``_validate_cadres`` fetched."""
+    return {
+        "id": cur["pk"],
+        "org": cur["org_id"],
+        "name": cur["name"],
+        "gender": cur["gender"],
+        "birth_year": cur["birth_year"],
+        "phone": cur["phone"],
+        "wechat_id": cur["wechat_id"],
+        "notes": cur["notes"],
+        "is_active": cur["is_active"],
+        "created_at": cur["created_at"],
+        "updated_at": cur["updated_at"],
+    }
 
 
-def _position_from(values: dict[str, Any], cadre: Cadre, org: Org) -> Position:
-    position = Position(**{("id" if k == "pk" else k): v for k, v in values.items()})
-    position.cadre = cadre
-    position.org = org
-    return position
+def _position_snapshot(pos: dict[str, Any]) -> dict[str, Any]:
+    names = {"pk": "id", "cadre_id": "cadre", "org_id": "org"}
+    return {names.get(k, k): v for k, v in pos.items()}
 
 
 def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
-    orgs = _org_instances(ctx, {row.values["org"].pk for row in rows})
-    new_cadres: list[Cadre] = []
-    changed_cadres: list[tuple[Cadre, dict[str, Any] | None]] = []
-    new_positions: list[Position] = []
-    changed_positions: list[tuple[Position, dict[str, Any] | None]] = []
-    cadre_fields: set[str] = set()
-    position_fields: set[str] = set()
-    now = timezone.now()
+    """Each row becomes one ``CadreImportRow`` (plain values, no model instances)."""
+    out: list[CadreImportRow] = []
+    append = out.append
     for row in rows:
         v = row.values
-        org = orgs[v["org"].pk]
+        org: OrgNode = v["org"]
         cur = row.data["cadre"]
+        title = v.get("title")
+        pos = row.data.get("pos") if title else None
+        position: dict[str, Any] | None = None
+        if title and pos is None:
+            position = {
+                "cadre": None,
+                "org": org.pk,
+                "title": title,
+                "title_text": v.get("title_text", ""),
+                "is_leadership": v.get("is_leadership", False),
+                "is_committee": v.get("is_committee", False),
+                "is_full_time": v.get("is_full_time", False),
+                "start_date": v.get("start_date"),
+                "end_date": v.get("end_date"),
+            }
         if cur is None:
-            cadre = new_instance(
-                Cadre,
-                {
-                    "org_id": org.pk,
+            item = CadreImportRow(
+                org_path=org.path or "",
+                cadre={
+                    "org": org.pk,
                     "name": v["name"],
                     "gender": v.get("gender", ""),
                     "birth_year": v.get("birth_year"),
@@ -597,65 +593,34 @@ def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
                     "wechat_id": v.get("wechat_id", ""),
                     "notes": v.get("notes", ""),
                     "is_active": v.get("is_active", True),
-                    "created_at": now,
                 },
-                {"org": org},
+                position=position,
             )
-            new_cadres.append(cadre)
         else:
-            cadre = _cadre_from(
-                cur, orgs.get(cur["org_id"]) or _org_instances(ctx, {cur["org_id"]})[cur["org_id"]]
+            before = _cadre_snapshot(cur)
+            after = dict(before)
+            changed = []
+            for field, (_old, new) in row.data["cadre_changes"].items():
+                after[field] = new
+                changed.append(field)
+            if cur["org_id"] != org.pk:
+                after["org"] = org.pk
+                changed.append("org")
+            item = CadreImportRow(
+                org_path=org.path or "", cadre=after, cadre_before=before, cadre_changed=tuple(changed)
             )
-            if row.data["cadre_changes"] or cur["org_id"] != org.pk:
-                before = snapshot(cadre)
-                for field, (_old, new) in row.data["cadre_changes"].items():
-                    setattr(cadre, field, new)
-                    cadre_fields.add(field)
-                if cur["org_id"] != org.pk:
-                    cadre.org = org
-                    cadre_fields.add("org")
-                changed_cadres.append((cadre, before))
-        title = v.get("title")
-        if not title:
-            continue
-        pos = row.data.get("pos")
-        if pos is None:
-            new_positions.append(
-                new_instance(
-                    Position,
-                    {
-                        "cadre_id": cadre.pk,
-                        "org_id": org.pk,
-                        "title": title,
-                        "title_text": v.get("title_text", ""),
-                        "is_leadership": v.get("is_leadership", False),
-                        "is_committee": v.get("is_committee", False),
-                        "is_full_time": v.get("is_full_time", False),
-                        "start_date": v.get("start_date"),
-                        "end_date": v.get("end_date"),
-                        "created_at": now,
-                    },
-                    {"cadre": cadre, "org": org},
-                )
-            )
-        elif row.data["pos_changes"]:
-            position = _position_from(pos, cadre, org)
-            before = snapshot(position)
-            for field, (_old, new) in row.data["pos_changes"].items():
-                setattr(position, field, new)
-                position_fields.add(field)
-            changed_positions.append((position, before))
-    cadre_bulk_import(
-        actor=ctx.actor,
-        new_cadres=new_cadres,
-        changed_cadres=changed_cadres,
-        cadre_fields=sorted(cadre_fields),
-        new_positions=new_positions,
-        changed_positions=changed_positions,
-        position_fields=sorted(position_fields),
-    )
+            if position is not None:
+                item.position = position
+            elif pos is not None and row.data["pos_changes"]:
+                item.position_before = _position_snapshot(pos)
+                item.position = dict(item.position_before)
+                for field, (_old, new) in row.data["pos_changes"].items():
+                    item.position[field] = new
+                item.position_changed = tuple(row.data["pos_changes"])
+        append(item)
+    cadre_import_rows(actor=ctx.actor, rows=out)
     imported: set[int] = ctx.state.setdefault("imported_cadres", set())
-    imported.update(c.pk for c in new_cadres)
+    imported.update(item.cadre["id"] for item in out if item.cadre_before is None)
 
 
 def _export_cadres(ctx: ExportContext) -> Iterator[dict[str, Any]]:

@@ -71,10 +71,22 @@ def test_cadres_create_update_unchanged_and_skip(scope_world, tmp_path):
         tmp_path / "1.xlsx", [HEADER, cadre_row(), cadre_row(name="李四", phone="13912345679")]
     )
     assert run(first, scope_world, commit=True).committed
-    assert AuditEntry.objects.filter(action="orgs.cadre.create").count() == 2
-    assert AuditEntry.objects.filter(action="orgs.position.create").count() == 2
-    entry = AuditEntry.objects.filter(action="orgs.cadre.create").first()
+    # One entry per imported row: the new cadre with its new position.
+    assert AuditEntry.objects.filter(action="orgs.cadre.import").count() == 2
+    entry = AuditEntry.objects.get(action="orgs.cadre.import", object_repr="张三")
+    cadre = Cadre.objects.get(phone="13912345678")
+    position = cadre.positions.get()
     assert entry.actor == scope_world.users["admin_in"] and entry.org_path == scope_world.village_in.path
+    assert entry.object_id == str(cadre.pk) and entry.before is None
+    assert entry.after["id"] == cadre.pk and entry.after["phone"] == "13912345678"
+    assert entry.after["org"] == scope_world.village_in.pk and entry.after["birth_year"] == 1990
+    assert entry.after["position"]["id"] == position.pk and entry.after["position"]["cadre"] == cadre.pk
+    assert entry.after["position"]["title"] == "member"
+    assert entry.after["position"]["start_date"] == "2014-09-05"
+    assert entry.after["created_at"] == cadre.created_at.isoformat()
+    from qingnong.core.audit import history_for
+
+    assert entry in list(history_for(cadre))
 
     second = files.xlsx(
         tmp_path / "2.xlsx",
@@ -93,8 +105,10 @@ def test_cadres_create_update_unchanged_and_skip(scope_world, tmp_path):
     assert skipped.counts["skipped"] == 2 and skipped.counts["new"] == 2
     assert run(second, scope_world, commit=True).committed
     assert Cadre.objects.get(phone="13912345678").wechat_id == "zhangsan"
-    update = AuditEntry.objects.get(action="orgs.cadre.update")
+    update = AuditEntry.objects.get(action="orgs.cadre.import_update")
     assert update.before["wechat_id"] == "" and update.after["wechat_id"] == "zhangsan"
+    assert "position" not in update.after  # the position did not change
+    assert [f for f, _b, _a in update.changed_fields()] == ["updated_at", "wechat_id"]
     assert Cadre.objects.count() == 4
 
 
@@ -131,11 +145,19 @@ def test_moving_a_cadre_and_ending_a_position(scope_world, tmp_path):
     ended = Position.objects.get(cadre=cadre)
     assert ended.end_date == datetime.date(2014, 9, 1)
     assert Position.objects.current().get(org=scope_world.village_in, title="secretary").cadre.name == "李四"
+    # One entry for the row: the cadre (gender and birth year filled in) and its ended position.
+    entry = AuditEntry.objects.get(action="orgs.cadre.import_update", object_id=str(cadre.pk))
+    assert entry.before["position"]["id"] == ended.pk and entry.before["position"]["end_date"] is None
+    assert entry.after["position"]["end_date"] == "2014-09-01"
+    assert [f for f, _b, _a in entry.changed_fields()] == ["birth_year", "gender", "position", "updated_at"]
     move = files.xlsx(tmp_path / "b.xlsx", [HEADER[:3], ["石牌镇", "张三", "13912345678"]])
     report = run(move, scope_world, commit=True)
     assert report.counts["updated"] == 1
     cadre.refresh_from_db()
     assert cadre.org == scope_world.town_in
+    moved = AuditEntry.objects.filter(action="orgs.cadre.import_update", object_id=str(cadre.pk)).first()
+    assert moved.before["org"] == scope_world.village_in.pk and moved.after["org"] == scope_world.town_in.pk
+    assert moved.org_path == scope_world.town_in.path
 
 
 def test_cadre_import_uses_constant_queries(scope_world, tmp_path):
