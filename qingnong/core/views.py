@@ -29,6 +29,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views import View
 
 from .audit import audit_record
@@ -173,8 +174,10 @@ class ObjectListView(ScopedViewMixin, View):
             "row_actions_template": self.row_actions_template,
             **self.extra_context(),
         }
-        template = "core/_object_table.html" if getattr(request, "htmx", False) else self.template_name
-        return render(request, template, context)
+        response = render(request, self.template_name, context)
+        # htmx asks for the same URL and keeps only #qn-list: caches must tell the two answers apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
     def extra_context(self) -> dict[str, Any]:
         return {}

@@ -50,3 +50,18 @@ def test_bad_phone_shows_chinese_error(live_server, phone, login, scope_world):
     page.fill("input[name=phone]", "12345")
     page.click("form.qn-form button[type=submit]")
     page.wait_for_selector("text=不是11位手机号码")
+
+
+def test_list_filter_updates_table_count_and_export_links(live_server, desktop, login, scope_world):
+    w = scope_world
+    services.cadre_create(actor=SYSTEM, org=w.town_in, name="张甲", phone="13900005555")
+    services.cadre_create(actor=SYSTEM, org=w.village_in, name="李乙", phone="13900006666")
+    page = login(desktop, "admin_in")
+    page.goto(f"{live_server.url}/cadres/")
+    page.fill("input[name=q]", "张甲")
+    page.click("form.qn-filter button[type=submit]")
+    page.wait_for_function("!document.body.innerText.includes('李乙')")
+    assert "q=" in page.url  # the filter is in the address bar
+    assert page.locator("h1 small").inner_text() == "共 1 条"
+    href = page.locator("a:has-text('导出 CSV')").get_attribute("href")
+    assert "q=%E5%BC%A0%E7%94%B2" in href and "export=csv" in href
