@@ -176,8 +176,8 @@ def recommended_accounts(names: Sequence[str] | None = None) -> list[OfficialAcc
     return list(qs.filter(recommended=True))
 
 
-def _following_cadres(accounts: Sequence[OfficialAccount]) -> QuerySet[Cadre]:
-    """Active cadres who follow every account in ``accounts`` (one subquery)."""
+def following_cadres(accounts: Sequence[OfficialAccount]) -> QuerySet[Cadre]:
+    """Active cadres who follow every account in ``accounts`` (one subquery; the campaign's R8 uses it)."""
     ids = [a.pk for a in accounts]
     followers_of_all = (
         CadreFollow.objects.filter(account_id__in=ids, active=True)
@@ -206,7 +206,7 @@ def cadre_follow_shares(
     )
     if accounts:
         following = count_by_child(
-            _following_cadres(accounts),
+            following_cadres(accounts),
             path_field="org__path",
             parent_path=parent.path,
             parent_depth=parent.depth,
@@ -216,6 +216,10 @@ def cadre_follow_shares(
     per_child = {path: FollowShare(following.get(path, 0), n) for path, n in totals.items()}
     overall = FollowShare(sum(following.values()), sum(totals.values()))
     return overall, per_child
+
+
+# The name the campaign's R8 first used.
+_following_cadres = following_cadres
 
 
 @dataclass
