@@ -68,6 +68,7 @@ class AccountRuntime:
     app_id: str
     token: str
     mode: str
+    org_path: str
     prp: PrpCrypto | None
     crypto: WeChatCrypto | None
     rules: tuple[CompiledRule, ...] = ()
@@ -106,7 +107,16 @@ def load_runtime(key: str, version: str) -> AccountRuntime | None:
 
     account = (
         OfficialAccount.objects.filter(callback_key=key, is_active=True, is_external=False)
-        .only("pk", "name", "app_id", "token_encrypted", "encoding_aes_key_encrypted", "message_mode")
+        .select_related("org")
+        .only(
+            "pk",
+            "name",
+            "app_id",
+            "token_encrypted",
+            "encoding_aes_key_encrypted",
+            "message_mode",
+            "org__path",
+        )
         .first()
     )
     if account is None or not account.token_encrypted:
@@ -131,6 +141,7 @@ def load_runtime(key: str, version: str) -> AccountRuntime | None:
         app_id=app_id,
         token=token,
         mode=account.message_mode,
+        org_path=account.org.path,
         prp=prp,
         crypto=crypto,
         version=version,

@@ -39,6 +39,22 @@ def join_targets(text: str, limit: int) -> list[Any] | None:
     return list(func(text, limit=limit))
 
 
+def prefer_own_area(targets: list[Any] | None, org_path: str) -> list[Any] | None:
+    """The targets inside the account's own area (a county account's villages), if any; else all of them
+    (a youth may ask a neighbouring county's account). One query."""
+    if not targets:
+        return targets
+    from qingnong.orgs.models import Org
+
+    inside = set(
+        Org.objects.filter(pk__in={t.org_id for t in targets}, path__startswith=org_path).values_list(
+            "pk", flat=True
+        )
+    )
+    own = [t for t in targets if t.org_id in inside]
+    return own or targets
+
+
 def _pending_key(account_id: int, openid: str) -> str:
     return f"pick:{account_id}:{openid}"
 
@@ -98,7 +114,7 @@ def join_reply(rt: Any, openid: str, text: str, *, builtin_only: bool) -> dict[s
         place = norm
         if len(place) > 20 or " " in place or not place.endswith(PLACE_SUFFIXES):
             return None
-    targets = join_targets(place, MAX_CHOICES * LINKS_PER_ORG)
+    targets = prefer_own_area(join_targets(place, MAX_CHOICES * LINKS_PER_ORG), rt.org_path)
     if targets is None:
         return None if not builtin_only else {"type": "text", "text": "入群服务正在准备中，请稍后再试。"}
     if not targets:

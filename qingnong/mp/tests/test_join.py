@@ -99,3 +99,21 @@ def test_keyword_rules_come_before_bare_names(account, groups):
     )
     assert say(account, "新河村") == "规则优先"
     assert "/j/" in say(account, "入群 新河村")  # the explicit command still wins
+
+
+def test_own_area_first(scope_world, account, groups):
+    """A county account offers its own county's group when another county has a village of the same name."""
+    from qingnong.orgs.services import org_create as make
+
+    twin = make(
+        actor=SYSTEM,
+        parent=scope_world.town_out,
+        name="新河村",
+        level=OrgLevel.GRASSROOTS,
+        kind=GrassrootsKind.VILLAGE,
+    )
+    other = ledger.group_create(
+        actor=SYSTEM, org=twin, name="太湖新河村群", group_type="tuanqing", status="built", bases="地缘"
+    )
+    reply = say(account, "入群 新河村")
+    assert f"/j/{code_of(groups['新河村'])}" in reply and code_of(other) not in reply
