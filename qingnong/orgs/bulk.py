@@ -7,16 +7,17 @@ materialised paths are computed in memory and the rows inserted in batches, then
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import datetime
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from qingnong.core.audit import audit_bulk, audit_record, audit_rows
+from qingnong.core.audit import AuditRow, audit_bulk, audit_record, audit_rows
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import PATH_ALPHABET, PATH_STEP
 from qingnong.core.services import require_org_scope
@@ -265,29 +266,51 @@ POSITION_COLUMNS = (
     "end_date",
     "created_at",
 )
-# The audit snapshot's names (``snapshot(cadre)`` / ``snapshot(position)``) for those columns.
-_FOREIGN_KEYS = {"org_id": "org", "cadre_id": "cadre"}
-_CADRE_NAMES = tuple(_FOREIGN_KEYS.get(c, c) for c in CADRE_COLUMNS)
-_POSITION_NAMES = tuple(_FOREIGN_KEYS.get(c, c) for c in POSITION_COLUMNS)
 _DATES = frozenset({"start_date", "end_date"})
 _DATETIMES = frozenset({"created_at", "updated_at"})
 
 
-@dataclass(slots=True)
-class CadreImportRow:
-    """What one imported row writes: a cadre (new, changed, or as it is) and at most one position.
+class NewPosition(NamedTuple):
+    """The position an imported row gives its cadre in the row's org."""
 
-    ``cadre`` and ``position`` hold the values *after* the write by snapshot name (``org`` is the org's
-    id; dates and datetimes as Python objects); their ``id`` is filled in here for new ones. A new
-    cadre has no ``cadre_before``; an existing one has its snapshot before and the changed names in
-    ``cadre_changed`` (empty when only the position changes). Likewise ``position_before`` /
-    ``position_changed``; ``position`` is None when the row neither adds nor changes a position.
-    ``org_path`` is the path of the row's org (the cadre's org after the write, and the position's).
+    title: str
+    title_text: str
+    is_leadership: bool
+    is_committee: bool
+    is_full_time: bool
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+
+
+class NewCadre(NamedTuple):
+    """A cadre an imported row creates (in the org ``org_id`` at ``org_path``), with its position."""
+
+    org_path: str
+    org_id: int
+    name: str
+    gender: str
+    birth_year: int | None
+    phone: str
+    wechat_id: str
+    notes: str
+    is_active: bool
+    position: NewPosition | None
+
+
+@dataclass(slots=True)
+class CadreChange:
+    """What an imported row changes on an existing cadre: the cadre itself and/or one position.
+
+    ``cadre_before`` / ``cadre`` are the cadre's snapshots (``core.audit.snapshot`` names: ``org`` is
+    the org's id) before and after, ``cadre_changed`` the names that differ (empty when only the
+    position changes). ``position`` is the position after — a new one (``position_before`` None, its
+    ``id`` and ``cadre`` filled in here) or a changed one (``position_changed`` names what changed) —
+    or None. ``org_path`` is the row's org: the cadre's org after the write, and the position's.
     """
 
     org_path: str
+    cadre_before: dict[str, Any]
     cadre: dict[str, Any]
-    cadre_before: dict[str, Any] | None = None
     cadre_changed: tuple[str, ...] = ()
     position: dict[str, Any] | None = None
     position_before: dict[str, Any] | None = None
@@ -305,29 +328,28 @@ def _db_value(name: str, value: Any) -> Any:
 
 
 @transaction.atomic
-def cadre_import_rows(*, actor: Any, rows: list[CadreImportRow]) -> None:
-    """Insert and update the cadres and positions of imported rows, with ONE audit entry per row.
+def cadre_import_rows(
+    *, actor: Any, new: Sequence[NewCadre], changes: Sequence[CadreChange] = ()
+) -> list[int]:
+    """Write the cadres and positions of imported rows with ONE audit entry per row; returns the new
+    cadres' ids (in the order of ``new``).
 
-    The entry is about the cadre (history on the cadre's page) and carries the position too:
-    ``orgs.cadre.import`` for a new cadre (after = the cadre's snapshot plus ``"position"``: the new
+    The entry is about the cadre (the history on the cadre's page) and carries the position too:
+    ``orgs.cadre.import`` for a new cadre (after = the cadre's snapshot plus ``"position"``, the new
     position's snapshot), ``orgs.cadre.import_update`` for an existing one (before / after = the
-    cadre's snapshots, plus ``"position"`` when the row adds or changes one). Rows are written as plain
-    tuples (``sheets.bulkdb.insert_rows``), not model instances. Scope is re-checked like the services
+    cadre's snapshots, plus ``"position"`` when the row adds or changes one). Rows go to the database
+    as plain tuples (``sheets.bulkdb.insert_rows``), never as model instances: the rules were checked
+    by the importer, row by row, with the services' rule helpers. Scope is re-checked like the services
     do, once per distinct org path: ADD for new cadres and positions, CHANGE for changed ones.
     """
     from qingnong.sheets.bulkdb import db_date, db_datetime, insert_rows, update_rows
 
-    _require_paths(actor, Action.ADD, [r.org_path for r in rows if r.cadre_before is None])
-    _require_paths(actor, Action.CHANGE, [r.org_path for r in rows if r.cadre_before is not None])
-    _require_paths(
-        actor, Action.ADD, [r.org_path for r in rows if r.position is not None and r.position_before is None]
-    )
-    _require_paths(actor, Action.CHANGE, [r.org_path for r in rows if r.position_before is not None])
+    _require_paths(actor, Action.ADD, [c.org_path for c in new])
+    _require_paths(actor, Action.CHANGE, [c.org_path for c in changes])
+    _require_paths(actor, Action.ADD, [c.org_path for c in changes if c.position and not c.position_before])
     now = timezone.now()
     now_db = db_datetime(now)
-    now_json = now.isoformat()  # as ``snapshot`` writes datetimes
     db_dates: dict[Any, Any] = {None: None}
-    json_dates: dict[Any, Any] = {None: None}
 
     def date(value: Any) -> Any:
         try:
@@ -336,63 +358,152 @@ def cadre_import_rows(*, actor: Any, rows: list[CadreImportRow]) -> None:
             db_dates[value] = converted = db_date(value)
             return converted
 
-    # Changed cadres and positions first (their dicts still hold Python values): one UPDATE per set of
-    # changed fields, ``updated_at`` (auto_now) included for cadres.
+    # Existing cadres first, while their dicts hold Python values: one UPDATE per set of changed
+    # fields (``updated_at``, auto_now, included for cadres), then the positions they gain.
     groups: dict[tuple[type[Any], tuple[str, ...]], list[tuple[Any, ...]]] = {}
-    for row in rows:
-        if row.cadre_before is not None and row.cadre_changed:
-            row.cadre["updated_at"] = now
-            names = (*row.cadre_changed, "updated_at")
+    for change in changes:
+        if change.cadre_changed:
+            change.cadre["updated_at"] = now
+            names = (*change.cadre_changed, "updated_at")
             groups.setdefault((Cadre, names), []).append(
-                (*(_db_value(n, row.cadre[n]) for n in names), row.cadre["id"])
+                (*(_db_value(n, change.cadre[n]) for n in names), change.cadre["id"])
             )
-        if row.position is not None and row.position_before is not None and row.position_changed:
-            names = row.position_changed
+        if change.position is not None and change.position_before is not None and change.position_changed:
+            names = change.position_changed
             groups.setdefault((Position, names), []).append(
-                (*(_db_value(n, row.position[n]) for n in names), row.position["id"])
+                (*(_db_value(n, change.position[n]) for n in names), change.position["id"])
             )
     for (model, names), params in groups.items():
         update_rows(model, [n + "_id" if n in ("org", "cadre") else n for n in names], params)
-
-    new = [r for r in rows if r.cadre_before is None]
-    cadre_values = itemgetter(*_CADRE_NAMES[:8])
-    ids = insert_rows(Cadre, CADRE_COLUMNS, [(*cadre_values(r.cadre), now_db, now_db) for r in new])
-    for row, pk in zip(new, ids, strict=True):
-        cadre = row.cadre
-        cadre["id"] = pk
-        cadre["created_at"] = cadre["updated_at"] = now_json
-    positions = [r.position for r in rows if r.position is not None and r.position_before is None]
-    for row in rows:
-        if row.position is not None and row.position_before is None:
-            row.position["cadre"] = row.cadre["id"]
-    position_values = itemgetter(*_POSITION_NAMES[:7])
-    ids = insert_rows(
+    gained = [c for c in changes if c.position is not None and c.position_before is None]
+    gained_ids = insert_rows(
         Position,
         POSITION_COLUMNS,
-        [(*position_values(p), date(p["start_date"]), date(p["end_date"]), now_db) for p in positions],
+        [
+            (
+                c.cadre["id"],
+                p["org"],
+                p["title"],
+                p["title_text"],
+                p["is_leadership"],
+                p["is_committee"],
+                p["is_full_time"],
+                date(p["start_date"]),
+                date(p["end_date"]),
+                now_db,
+            )
+            for c in gained
+            if (p := c.position) is not None
+        ],
     )
-    for position, pk in zip(positions, ids, strict=True):
-        position["id"] = pk
-        position["created_at"] = now_json
-        for name in ("start_date", "end_date"):
-            value = position[name]
-            try:
-                position[name] = json_dates[value]
-            except KeyError:
-                position[name] = json_dates[value] = value.isoformat()
-    audit_rows(actor=actor, action="orgs.cadre.import", model=Cadre, rows=(_audit_row(r) for r in new))
+    for change, pk in zip(gained, gained_ids, strict=True):
+        assert change.position is not None
+        change.position.update(id=pk, cadre=change.cadre["id"], created_at=now)
+
+    # New cadres, then their positions (which need the cadres' ids).
+    ids = insert_rows(Cadre, CADRE_COLUMNS, [(*c[1:9], now_db, now_db) for c in new])
+    positioned = [
+        (pk, c.org_id, c.position) for c, pk in zip(new, ids, strict=True) if c.position is not None
+    ]
+    position_ids = insert_rows(
+        Position,
+        POSITION_COLUMNS,
+        [(pk, org_id, *p[:5], date(p[5]), date(p[6]), now_db) for pk, org_id, p in positioned],
+    )
+    found = iter(position_ids)
+    audit_rows(
+        actor=actor,
+        action="orgs.cadre.import",
+        model=Cadre,
+        rows=_new_cadre_entries(new, ids, [None if c.position is None else next(found) for c in new], now),
+        encoded=True,
+    )
     audit_rows(
         actor=actor,
         action="orgs.cadre.import_update",
         model=Cadre,
-        rows=(_audit_row(r) for r in rows if r.cadre_before is not None),
+        rows=(
+            (
+                c.cadre["id"],
+                c.cadre["name"],
+                c.org_path,
+                c.cadre_before
+                if c.position_before is None
+                else {**c.cadre_before, "position": c.position_before},
+                c.cadre if c.position is None else {**c.cadre, "position": c.position},
+            )
+            for c in changes
+        ),
     )
+    return ids
 
 
-def _audit_row(row: CadreImportRow) -> tuple[Any, str, str, Any, Any]:
-    cadre = row.cadre
-    after = cadre if row.position is None else {**cadre, "position": row.position}
-    before = row.cadre_before
-    if before is not None and row.position_before is not None:
-        before = {**before, "position": row.position_before}
-    return (cadre["id"], cadre["name"], row.org_path, before, after)
+_enc = json.encoder.encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
+
+
+def _new_cadre_entries(
+    new: Sequence[NewCadre], ids: list[int], position_ids: list[int | None], now: datetime.datetime
+) -> Iterator[AuditRow]:
+    """The audit rows of new cadres, their ``after`` JSON written directly: exactly what
+    ``json.dumps({**snapshot(cadre), "position": snapshot(position)})`` gives (tests compare them),
+    without a dict and an encoder pass per row — a fifth of the import's time at 100 k rows.
+    The repeated parts (choice values, the position's fields) are encoded once."""
+    stamp = _enc(now.isoformat())
+    texts: dict[str, str] = {}
+    tails: dict[NewPosition, str] = {}
+    head = (
+        '{"id":%d,"org":%d,"name":%s,"gender":%s,"birth_year":%s,"phone":%s,"wechat_id":%s,'
+        '"notes":%s,"is_active":%s,"created_at":' + stamp + ',"updated_at":' + stamp
+    )
+    enc = _enc
+    for (
+        org_path,
+        org_id,
+        name,
+        gender,
+        birth_year,
+        phone,
+        wechat_id,
+        notes,
+        is_active,
+        position,
+    ), pk, pid in zip(new, ids, position_ids, strict=True):
+        gender_json = texts.get(gender)
+        if gender_json is None:
+            gender_json = texts[gender] = enc(gender)
+        notes_json = texts.get(notes)
+        if notes_json is None:
+            notes_json = texts[notes] = enc(notes)
+        after = head % (
+            pk,
+            org_id,
+            enc(name),
+            gender_json,
+            "null" if birth_year is None else int(birth_year),
+            enc(phone),
+            enc(wechat_id),
+            notes_json,
+            "true" if is_active else "false",
+        )
+        if position is None:
+            after += "}"
+        else:
+            tail = tails.get(position)
+            if tail is None:
+                tail = tails[position] = _position_tail(position, stamp)
+            after += f',"position":{{"id":{pid},"cadre":{pk},"org":{org_id},{tail}}}}}'
+        yield (pk, name, org_path, None, after)
+
+
+def _position_tail(p: NewPosition, stamp: str) -> str:
+    def date(value: datetime.date | None) -> str:
+        return "null" if value is None else '"' + value.isoformat() + '"'
+
+    def flag(value: bool) -> str:
+        return "true" if value else "false"
+
+    return (
+        f'"title":{_enc(p.title)},"title_text":{_enc(p.title_text)},"is_leadership":{flag(p.is_leadership)},'
+        f'"is_committee":{flag(p.is_committee)},"is_full_time":{flag(p.is_full_time)},'
+        f'"start_date":{date(p.start_date)},"end_date":{date(p.end_date)},"created_at":{stamp}'
+    )

@@ -33,7 +33,7 @@ from qingnong.sheets.definitions import (
 )
 from qingnong.sheets.definitions import Date as DateType
 
-from .bulk import CadreImportRow, cadre_import_rows, org_bulk_import
+from .bulk import CadreChange, NewCadre, NewPosition, cadre_import_rows, org_bulk_import
 from .choices import SINGLE_HOLDER_TITLES, Gender, GrassrootsKind, OrgLevel, OrgStatus, PositionTitle
 from .models import Cadre, Org, Position
 from .services import (
@@ -444,10 +444,14 @@ def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
             "org_id", "title", "cadre_id", "cadre__name"
         ):
             holders[(org_id, title)] = (cadre_id, name)
+    single = SINGLE_HOLDER_TITLES
     for row in rows:
-        org: OrgNode = row.values["org"]
-        phone = row.values["phone"]
-        name = row.values["name"]
+        values = row.values
+        get = values.get
+        data = row.data
+        org: OrgNode = values["org"]
+        phone = values["phone"]
+        name = values["name"]
         if not org.is_active:
             row.error("org", inactive_org_message(org.name))
             continue
@@ -466,54 +470,62 @@ def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
             if org.pk != cur["org_id"]:
                 changes["org"] = (cur["org__name"], org.display_path)
                 moved = True
-        row.data["cadre"] = cur
-        row.data["cadre_changes"] = {k: v for k, v in changes.items() if k != "org"}
-        title = row.get("title")
+            data["cadre_changes"] = {k: v for k, v in changes.items() if k != "org"}
+        else:
+            data["cadre_changes"] = {}
+        data["cadre"] = cur
+        title = get("title")
         if title:
-            start, end = row.get("start_date"), row.get("end_date")
-            pos = _matching_position(
-                positions.get(cur["pk"], []) if cur else [], org.pk, title, row.get("end_date")
+            start, end = get("start_date"), get("end_date")
+            pos = (
+                _matching_position(positions.get(cur["pk"], []), org.pk, title, end)
+                if cur is not None
+                else None
             )
             if pos is not None:
-                start = start if row.has("start_date") else pos["start_date"]
-                end = end if row.has("end_date") else pos["end_date"]
+                start = start if "start_date" in values else pos["start_date"]
+                end = end if "end_date" in values else pos["end_date"]
             dates_error = position_dates_error(start, end)
             if dates_error:
                 row.error("end_date", dates_error)
                 continue
-            # A row that ends the current holder's term lets later rows name the successor.
-            if (
-                title in SINGLE_HOLDER_TITLES
-                and not position_counts_as_current(end)
-                and cur is not None
-                and holders.get((org.pk, title), (None,))[0] == cur["pk"]
-            ):
-                state.setdefault("released", set()).add((org.pk, title))
-            if title in SINGLE_HOLDER_TITLES and position_counts_as_current(end):
-                label = str(PositionTitle(title).label)
-                first = holders_in_file.get((org.pk or id(org), title))
-                if first is not None:
-                    row.error(
-                        "title", f"{single_holder_message(org.name, label, first[1])}（见第 {first[0]} 行）"
-                    )
-                    continue
-                holder = holders.get((org.pk, title)) if org.pk else None
-                released = (org.pk, title) in state.get("released", ())
+            if title in single:
+                # A row that ends the current holder's term lets later rows name the successor.
                 if (
-                    holder is not None
-                    and not released
-                    and (cur is None or holder[0] != cur["pk"])
-                    and holder[0] not in imported
+                    not position_counts_as_current(end)
+                    and cur is not None
+                    and holders.get((org.pk, title), (None,))[0] == cur["pk"]
                 ):
-                    row.error("title", single_holder_message(org.name, label, holder[1]))
-                    continue
-                holders_in_file[(org.pk or id(org), title)] = (row.number, name)
-            pos_changes = diff(row, pos, POSITION_FIELDS) if pos is not None else {}
-            row.data["pos"] = pos
-            row.data["pos_changes"] = pos_changes
-            if pos is None and cur is not None:
-                changes["title"] = ("", str(PositionTitle(title).label))
-            changes.update(pos_changes)
+                    state.setdefault("released", set()).add((org.pk, title))
+                if position_counts_as_current(end):
+                    label = str(PositionTitle(title).label)
+                    first = holders_in_file.get((org.pk or id(org), title))
+                    if first is not None:
+                        row.error(
+                            "title",
+                            f"{single_holder_message(org.name, label, first[1])}（见第 {first[0]} 行）",
+                        )
+                        continue
+                    holder = holders.get((org.pk, title)) if org.pk else None
+                    released = (org.pk, title) in state.get("released", ())
+                    if (
+                        holder is not None
+                        and not released
+                        and (cur is None or holder[0] != cur["pk"])
+                        and holder[0] not in imported
+                    ):
+                        row.error("title", single_holder_message(org.name, label, holder[1]))
+                        continue
+                    holders_in_file[(org.pk or id(org), title)] = (row.number, name)
+            data["pos"] = pos
+            if pos is not None:
+                pos_changes = diff(row, pos, POSITION_FIELDS)
+                data["pos_changes"] = pos_changes
+                changes.update(pos_changes)
+            else:
+                data["pos_changes"] = {}
+                if cur is not None:
+                    changes["title"] = ("", str(PositionTitle(title).label))
         if cur is None:
             row.mark_new()
         else:
@@ -559,68 +571,66 @@ def _position_snapshot(pos: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
-    """Each row becomes one ``CadreImportRow`` (plain values, no model instances)."""
-    out: list[CadreImportRow] = []
-    append = out.append
+    """New cadres become ``NewCadre`` tuples (no model instances, no dicts); rows about existing cadres
+    become ``CadreChange`` (their snapshots before and after)."""
+    new: list[NewCadre] = []
+    changes: list[CadreChange] = []
     for row in rows:
         v = row.values
+        get = v.get
         org: OrgNode = v["org"]
         cur = row.data["cadre"]
-        title = v.get("title")
+        title = get("title")
         pos = row.data.get("pos") if title else None
-        position: dict[str, Any] | None = None
+        position = None
         if title and pos is None:
-            position = {
-                "cadre": None,
-                "org": org.pk,
-                "title": title,
-                "title_text": v.get("title_text", ""),
-                "is_leadership": v.get("is_leadership", False),
-                "is_committee": v.get("is_committee", False),
-                "is_full_time": v.get("is_full_time", False),
-                "start_date": v.get("start_date"),
-                "end_date": v.get("end_date"),
-            }
+            position = NewPosition(
+                title,
+                get("title_text", ""),
+                get("is_leadership", False),
+                get("is_committee", False),
+                get("is_full_time", False),
+                get("start_date"),
+                get("end_date"),
+            )
         if cur is None:
-            item = CadreImportRow(
-                org_path=org.path or "",
-                cadre={
-                    "org": org.pk,
-                    "name": v["name"],
-                    "gender": v.get("gender", ""),
-                    "birth_year": v.get("birth_year"),
-                    "phone": v["phone"],
-                    "wechat_id": v.get("wechat_id", ""),
-                    "notes": v.get("notes", ""),
-                    "is_active": v.get("is_active", True),
-                },
-                position=position,
+            new.append(
+                NewCadre(
+                    org.path or "",
+                    org.pk or 0,
+                    v["name"],
+                    get("gender", ""),
+                    get("birth_year"),
+                    v["phone"],
+                    get("wechat_id", ""),
+                    get("notes", ""),
+                    get("is_active", True),
+                    position,
+                )
             )
-        else:
-            before = _cadre_snapshot(cur)
-            after = dict(before)
-            changed = []
-            for field, (_old, new) in row.data["cadre_changes"].items():
-                after[field] = new
-                changed.append(field)
-            if cur["org_id"] != org.pk:
-                after["org"] = org.pk
-                changed.append("org")
-            item = CadreImportRow(
-                org_path=org.path or "", cadre=after, cadre_before=before, cadre_changed=tuple(changed)
-            )
-            if position is not None:
-                item.position = position
-            elif pos is not None and row.data["pos_changes"]:
-                item.position_before = _position_snapshot(pos)
-                item.position = dict(item.position_before)
-                for field, (_old, new) in row.data["pos_changes"].items():
-                    item.position[field] = new
-                item.position_changed = tuple(row.data["pos_changes"])
-        append(item)
-    cadre_import_rows(actor=ctx.actor, rows=out)
+            continue
+        before = _cadre_snapshot(cur)
+        after = dict(before)
+        changed = []
+        for field, (_old, value) in row.data["cadre_changes"].items():
+            after[field] = value
+            changed.append(field)
+        if cur["org_id"] != org.pk:
+            after["org"] = org.pk
+            changed.append("org")
+        change = CadreChange(org.path or "", before, after, tuple(changed))
+        if position is not None:
+            change.position = {"id": None, "cadre": cur["pk"], "org": org.pk, **position._asdict()}
+        elif pos is not None and row.data["pos_changes"]:
+            change.position_before = _position_snapshot(pos)
+            change.position = dict(change.position_before)
+            for field, (_old, value) in row.data["pos_changes"].items():
+                change.position[field] = value
+            change.position_changed = tuple(row.data["pos_changes"])
+        changes.append(change)
+    ids = cadre_import_rows(actor=ctx.actor, new=new, changes=changes)
     imported: set[int] = ctx.state.setdefault("imported_cadres", set())
-    imported.update(item.cadre["id"] for item in out if item.cadre_before is None)
+    imported.update(ids)
 
 
 def _export_cadres(ctx: ExportContext) -> Iterator[dict[str, Any]]:

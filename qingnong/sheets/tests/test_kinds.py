@@ -112,6 +112,33 @@ def test_cadres_create_update_unchanged_and_skip(scope_world, tmp_path):
     assert Cadre.objects.count() == 4
 
 
+def test_cadre_import_audit_is_the_snapshot_of_what_was_written(scope_world, tmp_path):
+    """The audit JSON of new cadres is written directly (no dict per row): it must say exactly what
+    snapshot() says about the rows in the database, quotes, backslashes and empty cells included."""
+    from qingnong.core.audit import snapshot
+
+    header = ["所属组织", "姓名", "手机号", "职务", "班子成员", "专职", "离任日期", "备注", "在任"]
+    path = files.xlsx(
+        tmp_path / "a.xlsx",
+        [
+            header,
+            ["新河村", 'A"B\\C', "13912345678", "书记", "是", "", "", "说明\t“引号”", "否"],
+            ["新河村", "李四", "13912345679", "", "", "", "", "", ""],
+        ],
+    )
+    assert run(path, scope_world, commit=True).committed
+    for cadre in Cadre.objects.filter(phone__in=["13912345678", "13912345679"]):
+        entry = AuditEntry.objects.get(action="orgs.cadre.import", object_id=str(cadre.pk))
+        expected = snapshot(cadre)
+        if cadre.name != "李四":
+            expected["position"] = snapshot(cadre.positions.get())
+        else:
+            assert not cadre.positions.exists()
+        assert entry.after == expected
+        assert entry.object_repr == cadre.name and entry.actor_name
+    assert Cadre.objects.get(phone="13912345678").name == 'A"B\\C'
+
+
 def test_empty_cells_never_erase(scope_world, tmp_path):
     cadre = services.cadre_create(
         actor=SYSTEM,
