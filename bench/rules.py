@@ -45,13 +45,26 @@ def _reuse_url(engine: str, name: str) -> str:
 def _prepare(engine: str, profile: str, reuse: bool) -> tuple[str, dict[str, Any]]:
     name = f"rules_{profile}" if profile != "province" else "rules"
     if reuse:
-        return _reuse_url(engine, name), {"generated": "reused"}
+        url = _reuse_url(engine, name)
+        manage(url, "migrate", "--noinput", "-v0")
+        _analyze(url)
+        return url, {"generated": "reused"}
     url = database_url(engine, name)
     manage(url, "migrate", "--noinput", "-v0")
     started = time.perf_counter()
     out = manage(url, "gen_scale", "--profile", profile, capture=True)
     print(out.stdout, end="")
-    return url, {"generated_seconds": round(time.perf_counter() - started, 1), "gen_output": out.stdout}
+    seconds = round(time.perf_counter() - started, 1)
+    _analyze(url)
+    return url, {"generated_seconds": seconds, "gen_output": out.stdout}
+
+
+def _analyze(url: str) -> None:
+    """Planner statistics after the bulk load: PostgreSQL's autovacuum would gather them within minutes of a
+    real import; on SQLite ``ANALYZE`` is what an operator runs after one (docs/operations.md). Without them
+    both planners pick nested loops over millions of rows."""
+    code = "from django.db import connection\nwith connection.cursor() as c:\n    c.execute('ANALYZE')"
+    manage(url, "shell", "-c", code)
 
 
 def _run_worker(url: str, repeat: int) -> dict[str, Any]:
@@ -92,7 +105,10 @@ def _summary(results: dict[str, Any]) -> str:
                 )
         snap = data.get("snapshot")
         if snap:
-            lines.append(f"-- nightly snapshot: {snap['orgs']} orgs in {snap['seconds']:.1f} s, {snap['queries']} queries")
+            lines.append(
+                f"-- nightly snapshot: {snap['orgs']} orgs in {snap['seconds']:.1f} s, "
+                f"{snap['queries']} queries"
+            )
     return "\n".join(lines)
 
 
@@ -112,7 +128,10 @@ def main(argv: list[str]) -> int:
         print(f"[{engine}] preparing {args.profile} data …", flush=True)
         url, prep = _prepare(engine, args.profile, args.reuse)
         print(f"[{engine}] measuring …", flush=True)
-        results[engine] = {**_run_worker(url, args.repeat), **{k: v for k, v in prep.items() if k != "gen_output"}}
+        results[engine] = {
+            **_run_worker(url, args.repeat),
+            **{k: v for k, v in prep.items() if k != "gen_output"},
+        }
     print(_summary(results))
     report("rules", {"profile": args.profile, "repeat": args.repeat, "results": results})
     return 0
@@ -150,7 +169,7 @@ def _count(table: str) -> int | None:
     if table not in connection.introspection.table_names():
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (a fixed table name)
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
         return int(cursor.fetchone()[0])
 
 
@@ -184,7 +203,11 @@ def _setup() -> tuple[Any, Any, Any, Any]:
     top = Org.objects.filter(depth=1).order_by("path").first()
     if top is None:
         raise SystemExit("no data: run gen_scale first")
-    city = top if top.level == "city" else Org.objects.filter(path__startswith=top.path, depth=2).order_by("path").first()
+    city = (
+        top
+        if top.level == "city"
+        else Org.objects.filter(path__startswith=top.path, depth=2).order_by("path").first()
+    )
     # Last year's campaign: with none for this year it governs, and every deadline has passed.
     year = timezone.localdate().year - 1
     with transaction.atomic():
@@ -293,6 +316,14 @@ def _measure_snapshot(root: Any) -> dict[str, Any]:
 # --- hand-written SQL lower bounds ---------------------------------------------------------------
 
 
+def _day_start(day: Any) -> Any:
+    import datetime
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 class LowerBounds:
     """The same aggregates as each rule (per child of the root, and the root as their sum) in plain SQL,
     written for this schema by hand: what the database must do at least. Evidence rows are not fetched,
@@ -371,7 +402,8 @@ class LowerBounds:
         return self.CHILD.format(a=alias)
 
     CURRENT = (
-        "(p.start_date IS NULL OR p.start_date <= %(today)s) AND (p.end_date IS NULL OR p.end_date >= %(today)s)"
+        "(p.start_date IS NULL OR p.start_date <= %(today)s)"
+        " AND (p.end_date IS NULL OR p.end_date >= %(today)s)"
     )
 
     def sql_r1(self) -> list[str]:
@@ -490,12 +522,93 @@ class LowerBounds:
             """
         ]
 
+    def sql_r7(self) -> list[str]:
+        import datetime
+
+        on = self.p["today"]
+        self.p["r7_start"] = _day_start(on - datetime.timedelta(days=7 * 4 - 1))
+        self.p["r7_end"] = _day_start(on + datetime.timedelta(days=1))
+        self.p["r7_quarter"] = _day_start(on.replace(month=3 * ((on.month - 1) // 3) + 1, day=1))
+        self.p["r7_posts"] = self.campaign.posts_per_week * 4
+        self.p["r7_admins"] = self.campaign.account_admins_min
+        published = "p.account_id = a.id AND p.status = 'published' AND p.published_at < %(r7_end)s"
+        return [
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*), SUM(CASE WHEN
+                (SELECT COUNT(*) FROM mp_post p WHERE {published} AND p.published_at >= %(r7_start)s)
+                    >= %(r7_posts)s
+                AND (SELECT COUNT(DISTINCT p.category) FROM mp_post p
+                     WHERE {published} AND p.published_at >= %(r7_quarter)s) >= 6
+                AND (SELECT COUNT(*) FROM mp_accountadmin ad JOIN orgs_cadre cd ON cd.id = ad.cadre_id
+                     WHERE ad.account_id = a.id AND cd.is_active) >= %(r7_admins)s
+                THEN 1 ELSE 0 END)
+            FROM mp_officialaccount a JOIN orgs_org o ON o.id = a.org_id
+            WHERE {self.r("o")} AND a.is_active AND NOT a.is_external
+            GROUP BY {self.c("o")}
+            """
+        ]
+
+    def sql_r8(self) -> list[str]:
+        from qingnong.mp.models import OfficialAccount
+
+        names = self.campaign.recommended_account_names()
+        ids = list(
+            OfficialAccount.objects.filter(is_active=True, name__in=names).values_list("pk", flat=True)
+        )
+        if not ids:
+            return []
+        listed = ", ".join(str(int(i)) for i in ids)
+        return [
+            f"""
+            WITH f AS (
+              SELECT cf.cadre_id FROM mp_cadrefollow cf WHERE cf.active AND cf.account_id IN ({listed})
+              GROUP BY cf.cadre_id HAVING COUNT(DISTINCT cf.account_id) = {len(ids)}
+            )
+            SELECT {self.c("o")} AS child, COUNT(*), COUNT(f.cadre_id)
+            FROM orgs_cadre cd JOIN orgs_org o ON o.id = cd.org_id LEFT JOIN f ON f.cadre_id = cd.id
+            WHERE {self.r("o")} AND cd.is_active GROUP BY {self.c("o")}
+            """
+        ]
+
+    def sql_r12(self) -> list[str]:
+        import datetime
+
+        from django.db import connection
+
+        self.p["r12_cutoff"] = self.p["today"] - datetime.timedelta(days=self.campaign.dormant_days - 1)
+        created = "date(g.created_at)" if connection.vendor == "sqlite" else "CAST(g.created_at AS DATE)"
+        last = (
+            "CASE WHEN lc.d IS NULL THEN la.d WHEN la.d IS NULL THEN lc.d"
+            " WHEN lc.d > la.d THEN lc.d ELSE la.d END"
+        )
+        return [
+            f"""
+            WITH lc AS (
+              SELECT p.group_id AS gid, MAX(p.sent_on) AS d FROM content_grouppost p
+              JOIN wxgroups_chatgroup g ON g.id = p.group_id JOIN orgs_org o ON o.id = g.org_id
+              WHERE {self.r("o")} AND p.sent_on <= %(today)s GROUP BY p.group_id
+            ), la AS (
+              SELECT ag.chatgroup_id AS gid, MAX(x.held_on) AS d FROM activities_activity_groups ag
+              JOIN activities_activity x ON x.id = ag.activity_id
+              JOIN wxgroups_chatgroup g ON g.id = ag.chatgroup_id JOIN orgs_org o ON o.id = g.org_id
+              WHERE {self.r("o")} AND x.status = 'held' AND x.held_on <= %(today)s GROUP BY ag.chatgroup_id
+            )
+            SELECT {self.c("o")} AS child, COUNT(*), SUM(CASE WHEN
+                COALESCE({last}, g.founded_on, {created}) >= %(r12_cutoff)s THEN 1 ELSE 0 END)
+            FROM wxgroups_chatgroup g JOIN orgs_org o ON o.id = g.org_id
+            LEFT JOIN lc ON lc.gid = g.id LEFT JOIN la ON la.gid = g.id
+            WHERE {self.r("o")} AND g.status IN ('built', 'active', 'dormant')
+            GROUP BY {self.c("o")}
+            """
+        ]
+
     def _submissions(self, kind: str) -> list[str]:
         return [
             f"""
             SELECT {self.c("o")} AS child, COUNT(*), SUM(CASE WHEN (
-                SELECT s.status FROM campaign_submission s WHERE s.org_id = o.id AND s.campaign_id = %(campaign)s
-                AND s.kind = '{kind}' ORDER BY s.submitted_at DESC, s.id DESC LIMIT 1) IN ('submitted', 'accepted')
+                SELECT s.status FROM campaign_submission s
+                WHERE s.org_id = o.id AND s.campaign_id = %(campaign)s AND s.kind = '{kind}'
+                ORDER BY s.submitted_at DESC, s.id DESC LIMIT 1) IN ('submitted', 'accepted')
                 THEN 1 ELSE 0 END)
             FROM orgs_org o WHERE {self.r("o")} AND o.level = 'county' AND o.status = 'active'
             GROUP BY {self.c("o")}
@@ -509,11 +622,37 @@ class LowerBounds:
         return self._submissions("summary")
 
     def sql_r11_adjustments(self) -> list[str]:
+        """R11 beyond the rules it reuses: the inspectors' adjustments, and the content and activity
+        figures of its two other dimensions over the campaign so far."""
+        self.p["window_start"] = self.campaign.survey_start
         return [
             f"""
-            SELECT a.org_id, a.dimension, a.score FROM inspection_scoreadjustment a JOIN orgs_org o ON o.id = a.org_id
+            SELECT a.org_id, a.dimension, a.score FROM inspection_scoreadjustment a
+            JOIN orgs_org o ON o.id = a.org_id
             WHERE a.campaign_id = %(campaign)s AND {self.r("o")} AND o.depth <= %(depth)s
-            """
+            """,
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*), COUNT(DISTINCT p.group_id) FROM content_grouppost p
+            JOIN wxgroups_chatgroup g ON g.id = p.group_id JOIN orgs_org o ON o.id = g.org_id
+            WHERE {self.r("o")} AND p.sent_on >= %(window_start)s AND p.sent_on <= %(today)s
+            GROUP BY {self.c("o")}
+            """,
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*) FROM wxgroups_chatgroup g
+            JOIN orgs_org o ON o.id = g.org_id
+            WHERE {self.r("o")} AND g.status IN ('built', 'active', 'dormant') GROUP BY {self.c("o")}
+            """,
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*) FROM activities_activity x
+            JOIN orgs_org o ON o.id = x.org_id
+            WHERE {self.r("o")} AND x.status = 'held' AND x.held_on >= %(window_start)s
+              AND x.held_on <= %(today)s
+            GROUP BY {self.c("o")}
+            """,
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*) FROM orgs_org o
+            WHERE {self.r("o")} AND o.status = 'active' GROUP BY {self.c("o")}
+            """,
         ]
 
     def sql_counts(self) -> list[str]:
@@ -526,11 +665,19 @@ class LowerBounds:
             GROUP BY {self.c("o")}, g.group_type, g.status
             """,
             f"""
-            SELECT {self.c("o")} AS child, COUNT(*), SUM(CASE WHEN y.liaison_id IS NOT NULL OR EXISTS (
+            SELECT {self.c("o")} AS child, COUNT(*), SUM(CASE WHEN y.liaison_id IS NOT NULL THEN 1 ELSE 0 END)
+            FROM youth_youth y JOIN orgs_org o ON o.id = y.home_org_id WHERE {self.r("o")}
+            GROUP BY {self.c("o")}
+            """,
+            # Youth reached without a liaison: a semi-join, the fastest form found (an OR inside one count
+            # probes the memberships once per youth).
+            f"""
+            SELECT {self.c("o")} AS child, COUNT(*)
+            FROM youth_youth y JOIN orgs_org o ON o.id = y.home_org_id WHERE {self.r("o")}
+              AND y.liaison_id IS NULL AND EXISTS (
                 SELECT 1 FROM wxgroups_groupmembership m JOIN wxgroups_chatgroup g ON g.id = m.group_id
                 WHERE m.youth_id = y.id AND g.group_type IN ('tuanqing', 'exclusive')
-                AND g.status <> 'dissolved') THEN 1 ELSE 0 END)
-            FROM youth_youth y JOIN orgs_org o ON o.id = y.home_org_id WHERE {self.r("o")}
+                AND g.status <> 'dissolved')
             GROUP BY {self.c("o")}
             """,
             f"""
@@ -567,4 +714,3 @@ class LowerBounds:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-

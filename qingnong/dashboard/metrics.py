@@ -54,14 +54,22 @@ def _youth(day: datetime.date) -> QuerySet[Any]:
     return Youth.objects.all()
 
 
-def _reached_q() -> Q:
-    """Youth reached: a member of a 团青 / 专属 group that is not dissolved, or with a liaison cadre (the
-    same two ways R1 counts a cadre's reach, without attributing the youth to a cadre)."""
+def _liaised_q() -> Q:
+    return Q(liaison__isnull=False)
+
+
+def _members_without_liaison(day: datetime.date) -> QuerySet[Any]:
+    """Youth without a liaison who are members of a 团青 / 专属 group that is not dissolved. With the youth
+    who have a liaison they make the youth reached — the same two ways R1 counts a cadre's reach, without
+    attributing the youth to a cadre. Written as a semi-join (EXISTS in WHERE), which PostgreSQL runs as
+    one hash join; an OR of the two inside one count would probe the memberships once per youth."""
     from qingnong.wxgroups.choices import REACH_TYPES, GroupStatus
     from qingnong.wxgroups.models import GroupMembership
+    from qingnong.youth.models import Youth
 
     member = GroupMembership.objects.filter(youth_id=OuterRef("pk"), group__group_type__in=list(REACH_TYPES))
-    return Q(liaison__isnull=False) | Q(Exists(member.exclude(group__status=GroupStatus.DISSOLVED)))
+    member = member.exclude(group__status=GroupStatus.DISSOLVED)
+    return Youth.objects.filter(liaison__isnull=True).filter(Exists(member))
 
 
 def _cadres(day: datetime.date) -> QuerySet[Any]:
@@ -156,9 +164,10 @@ SOURCES: tuple[Source, ...] = (
         _youth,
         (
             Metric("youth", "登记青年", "名", "青年名册"),
-            Metric("reached", "已联系青年", "名", "在团青或专属群中，或有联系人", _reached_q),
+            Metric("_liaised", "有联系人的青年", "名", "", _liaised_q),
         ),
     ),
+    Source("home_org__path", _members_without_liaison, (Metric("_members", "无联系人的群成员青年", "名"),)),
     Source("org__path", _cadres, (Metric("cadres", "团干部", "名", "在任"),)),
     Source("account__org__path", _subscribers, (Metric("subs", "公众号关注者", "人", "本级及下级公众号"),)),
     Source(
@@ -168,8 +177,33 @@ SOURCES: tuple[Source, ...] = (
         "org__path", _activities_this_month, (Metric("acts_m", "本月活动", "场", "本月已举办的线上线下活动"),)
     ),
 )
-METRICS: tuple[Metric, ...] = tuple(m for source in SOURCES for m in source.metrics)
+# Counts made of others (read from their parts, never stored twice): name → the parts added up.
+DERIVED: dict[str, tuple[Metric, tuple[str, ...]]] = {
+    "reached": (
+        Metric("reached", "已联系青年", "名", "在团青或专属群中，或有联系人"),
+        ("_liaised", "_members"),
+    ),
+}
+# The counts shown and stored (parts whose key starts with "_" are internal).
+METRICS: tuple[Metric, ...] = tuple(
+    m for source in SOURCES for m in source.metrics if not m.key.startswith("_")
+) + tuple(metric for metric, _parts in DERIVED.values())
 METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+def _derive(out: dict[str, Any]) -> dict[str, Any]:
+    """Add the derived counts (None when a part has no data) and drop the internal parts."""
+    for key, (_metric, parts) in DERIVED.items():
+        values = [out.get(p) for p in parts]
+        if any(v is None for v in values):
+            out[key] = None
+            continue
+        total: dict[Any, int] = {}
+        for value in values:
+            for k, n in (value or {}).items():
+                total[k] = total.get(k, 0) + n
+        out[key] = total
+    return {k: v for k, v in out.items() if not k.startswith("_")}
 
 
 def _read(
@@ -206,7 +240,7 @@ def counts_by_child(
                 if rows is None
                 else {str(r["_child"]): int(r[metric.key]) for r in rows if r[metric.key]}
             )
-    return out
+    return _derive(out)
 
 
 def counts_by_org(root_path: str, day: datetime.date) -> dict[str, dict[int, int] | None]:
@@ -224,7 +258,7 @@ def counts_by_org(root_path: str, day: datetime.date) -> dict[str, dict[int, int
                     if r["_org"] is not None and r[metric.key]
                 }
             )
-    return out
+    return _derive(out)
 
 
 def roll_up(counts: dict[int, int], paths: dict[int, str], root_path: str) -> dict[str, int]:

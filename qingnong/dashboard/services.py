@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Max, ProtectedError, Q
-from django.db.models.deletion import RestrictedError
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from qingnong.campaign.models import Campaign
@@ -185,10 +184,11 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
 
 
-def _later_records(day: datetime.date, root_path: str) -> Iterator[tuple[str, models.QuerySet[Any]]]:
-    """The records of the subtree that did not exist yet on ``day``, by their own dates: groups founded (or
-    registered) later, members who joined later, youth registered later, submissions sent later, followers
-    who first subscribed later, posts published later."""
+def _later_records(day: datetime.date, root_path: str) -> Iterator[models.QuerySet[Any]]:
+    """The records of the subtree that did not exist yet on ``day``, by their own dates, in an order that
+    deletes dependents first: members who joined later (or of a group or youth that came later), groups
+    founded (or registered) later, youth registered later, submissions sent later, followers who first
+    subscribed later, posts published later."""
     from django.apps import apps
 
     end = _end_of(day)
@@ -199,69 +199,75 @@ def _later_records(day: datetime.date, root_path: str) -> Iterator[tuple[str, mo
         except LookupError:
             return None
 
-    member = model("wxgroups", "GroupMembership")
-    if member is not None:
-        yield (
-            "群成员",
-            member.objects.filter(subtree_q("group__org__path", root_path)).filter(
-                Q(joined_on__gt=day) | Q(joined_on__isnull=True, created_at__gte=end)
-            ),
-        )
-    group = model("wxgroups", "ChatGroup")
+    group, member, youth = (
+        model("wxgroups", "ChatGroup"),
+        model("wxgroups", "GroupMembership"),
+        model("youth", "Youth"),
+    )
+    later_groups = later_youth = None
     if group is not None:
-        yield (
-            "微信群",
-            group.objects.filter(subtree_q("org__path", root_path)).filter(
-                Q(founded_on__gt=day) | Q(founded_on__isnull=True, created_at__gte=end)
-            ),
+        later_groups = group.objects.filter(subtree_q("org__path", root_path)).filter(
+            Q(founded_on__gt=day) | Q(founded_on__isnull=True, created_at__gte=end)
         )
-    youth = model("youth", "Youth")
     if youth is not None:
-        yield "青年", youth.objects.filter(subtree_q("home_org__path", root_path), created_at__gte=end)
+        later_youth = youth.objects.filter(subtree_q("home_org__path", root_path), created_at__gte=end)
+    if member is not None:
+        q = Q(joined_on__gt=day) | Q(joined_on__isnull=True, created_at__gte=end)
+        if later_groups is not None:
+            q |= Q(group_id__in=later_groups.values("pk"))
+        if later_youth is not None:
+            q |= Q(youth_id__in=later_youth.values("pk"))
+        yield member.objects.filter(subtree_q("group__org__path", root_path)).filter(q)
+    if later_groups is not None:
+        yield later_groups
+    if later_youth is not None:
+        yield later_youth
     submission = model("campaign", "Submission")
     if submission is not None:
-        yield "报送材料", submission.objects.filter(subtree_q("org__path", root_path), submitted_at__gte=end)
+        yield submission.objects.filter(subtree_q("org__path", root_path), submitted_at__gte=end)
     follower = model("mp", "Follower")
     if follower is not None:
-        yield (
-            "关注者",
-            follower.objects.filter(subtree_q("account__org__path", root_path), first_subscribed_at__gte=end),
+        yield follower.objects.filter(
+            subtree_q("account__org__path", root_path), first_subscribed_at__gte=end
         )
     post = model("mp", "Post")
     if post is not None:
-        yield (
-            "公众号文章",
-            post.objects.filter(subtree_q("account__org__path", root_path), published_at__gte=end),
-        )
+        yield post.objects.filter(subtree_q("account__org__path", root_path), published_at__gte=end)
+
+
+def _hide(qs: models.QuerySet[Any]) -> None:
+    """``DELETE … WHERE pk IN (…)`` in one statement. Only ever run inside the transaction that
+    ``figures_as_of`` rolls back: foreign keys are checked at commit (deferred on both databases), which
+    never comes, so rows pointing at a hidden one simply drop out of the joins the rules make."""
+    from django.db import connection
+
+    model = qs.model
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN (SELECT * FROM ({sql}) AS hidden)", params)
 
 
 class _Rollback(Exception):
     pass
 
 
-def figures_as_of(
-    root: Org, day: datetime.date
-) -> tuple[dict[int, dict[str, Any]], list[str], list[str], list[str]]:
+def figures_as_of(root: Org, day: datetime.date) -> tuple[dict[int, dict[str, Any]], list[str], list[str]]:
     """``compute_figures`` as the records stood on ``day``: inside a transaction that is always rolled back,
     the records dated after ``day`` are removed, the rules and counts are read, and everything is restored.
-    What has no date of its own (a group's current status, its latest QR photo) is read as it is today.
-    Returns the figures, metrics, rules and the kinds of record that could not be hidden."""
-    skipped: list[str] = []
+    What has no date of its own (a group's current status, its latest QR photo) is read as it is today."""
     box: dict[str, Any] = {}
     try:
         with transaction.atomic():
-            for label, qs in _later_records(day, root.path):
-                try:
-                    with transaction.atomic():
-                        qs.delete()
-                except (ProtectedError, RestrictedError):
-                    skipped.append(label)
+            for qs in _later_records(day, root.path):
+                _hide(qs)
             box["out"] = compute_figures(root, day)
             raise _Rollback
     except _Rollback:
         pass
     figures, metrics, rules = box["out"]
-    return figures, metrics, rules, skipped
+    return figures, metrics, rules
 
 
 def backfill_days(*, days: int, every: int = 1, today: datetime.date | None = None) -> list[datetime.date]:
@@ -284,13 +290,11 @@ def snapshot_backfill(
         started = time.perf_counter()
         result = SnapshotResult(day=day)
         figures: dict[int, dict[str, Any]] = {}
-        skipped: set[str] = set()
         for root in roots:
             if day >= today:
                 data, metrics, rules = compute_figures(root, day)
             else:
-                data, metrics, rules, missed = figures_as_of(root, day)
-                skipped.update(missed)
+                data, metrics, rules = figures_as_of(root, day)
             figures.update(data)
             result.metrics = sorted(set(result.metrics) | set(metrics))
             result.rules = sorted(set(result.rules) | set(rules), key=lambda r: int(r[1:]))
@@ -298,8 +302,7 @@ def snapshot_backfill(
         result.seconds = time.perf_counter() - started
         _store(actor=actor, day=day, roots=roots, figures=figures, result=result, backfilled=day < today)
         if stdout is not None:
-            note = f"（无法按日期还原：{'、'.join(sorted(skipped))}）" if skipped else ""
-            stdout.write(f"  {day}：{result.orgs} 个组织，{result.seconds:.1f} 秒{note}\n")
+            stdout.write(f"  {day}：{result.orgs} 个组织，{result.seconds:.1f} 秒\n")
         results.append(result)
     return results
 
