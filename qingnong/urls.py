@@ -42,11 +42,17 @@ urlpatterns = [
     path("api/v1/", include("qingnong.api.urls")),
 ]
 
+# Public pages first: the official-account callback and live codes are the hottest paths and must not
+# walk every staff pattern before matching.
+public = [
+    path("", include(f"qingnong.{app}.public_urls"))
+    for app in APPS
+    if find_spec(f"qingnong.{app}.public_urls")
+]
+urlpatterns = public + urlpatterns
 for app in APPS:
     if find_spec(f"qingnong.{app}.urls"):
         urlpatterns.append(path("", include(f"qingnong.{app}.urls")))
-    if find_spec(f"qingnong.{app}.public_urls"):
-        urlpatterns.append(path("", include(f"qingnong.{app}.public_urls")))
 
 if settings.DEBUG:
     # Only public uploads (group QR codes, posters) are served as files; private ones (submissions,

@@ -572,14 +572,14 @@ def r8_follow(ctx: RuleContext) -> RuleReport:
     """The share of active cadres who follow every recommended account (the campaign's list, e.g.
     安徽省青年创业者协会): bound through the platform for its own accounts, confirmed by the cadre for
     others. No recommended account configured → no data."""
-    from qingnong.mp.selectors import _following_cadres, recommended_accounts
+    from qingnong.mp.selectors import following_cadres, recommended_accounts
 
     accounts = recommended_accounts(ctx.campaign.recommended_account_names())
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
     if accounts:
         following = set(
-            _following_cadres(accounts).filter(ctx.root.subtree_q("org__path")).values_list("pk", flat=True)
+            following_cadres(accounts).filter(ctx.root.subtree_q("org__path")).values_list("pk", flat=True)
         )
         cadres = (
             Cadre.objects.filter(ctx.root.subtree_q("org__path"), is_active=True)

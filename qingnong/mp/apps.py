@@ -29,7 +29,9 @@ class MpConfig(AppConfig):
         register_menu(MenuItem("mp:my_follows", "我的关注", order=52, visible=_is_cadre))
         from qingnong.orgs import views as org_views
 
-        from .views import cadre_follow_panel
+        from .views import cadre_follow_panel, org_accounts_panel
 
         if cadre_follow_panel not in org_views.CADRE_PANELS:
             org_views.CADRE_PANELS.append(cadre_follow_panel)
+        if org_accounts_panel not in org_views.ORG_PANELS:
+            org_views.ORG_PANELS.append(org_accounts_panel)

@@ -219,7 +219,6 @@ def cadre_follow_shares(
 
 
 # The name the campaign's R8 first used.
-_following_cadres = following_cadres
 
 
 @dataclass

@@ -794,3 +794,10 @@ def cadre_follow_panel(request: HttpRequest, cadre: Cadre) -> str:
     return render_to_string(
         "mp/_cadre_follow_panel.html", {"statuses": selectors.cadre_follow_status(cadre)}, request
     )
+
+
+def org_accounts_panel(request: HttpRequest, org: Org) -> str:
+    """Links from an org's page to its recruitment ranking and its cadres' R8 follow rate."""
+    if org.level not in ("nation", "province", "city", "county", "township"):
+        return ""
+    return render_to_string("mp/_org_panel.html", {"org": org}, request)

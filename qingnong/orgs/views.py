@@ -98,6 +98,7 @@ class OrgDetailView(ObjectDetailView):
             "can_add": path_in_scope(user, Action.ADD, obj.path),
             "can_delete": path_in_scope(user, Action.DELETE, obj.path),
             "display_path": obj.display_path(),
+            "extra_panels": [panel(self.request, obj) for panel in ORG_PANELS],
         }
 
 
@@ -289,8 +290,10 @@ class CadreDetailView(ObjectDetailView):
         }
 
 
-# Other apps (e.g. the 三群 ledger's reach toward 20 youth) add panels to the cadre page here.
+# Other apps (e.g. the 三群 ledger's reach toward 20 youth) add panels to the cadre page here,
+# and links to their pages about an org (groups, accounts) to the org page: callables (request, obj) -> html.
 CADRE_PANELS: list[Any] = []
+ORG_PANELS: list[Any] = []
 
 
 def cadre_detail_panels(request: HttpRequest, cadre: Cadre) -> list[str]:

@@ -14,9 +14,11 @@ class WxgroupsConfig(AppConfig):
         from qingnong.core.navigation import MenuItem, register_menu
         from qingnong.orgs import views as org_views
 
-        from .panels import cadre_reach_panel
+        from .panels import cadre_reach_panel, org_groups_panel
 
         register_menu(MenuItem("wxgroups:my_groups", "我的群", order=10, visible=_has_cadre))
         register_menu(MenuItem("wxgroups:group_list", "微信群台账", order=40))
         if cadre_reach_panel not in org_views.CADRE_PANELS:
             org_views.CADRE_PANELS.append(cadre_reach_panel)
+        if org_groups_panel not in org_views.ORG_PANELS:
+            org_views.ORG_PANELS.append(org_groups_panel)

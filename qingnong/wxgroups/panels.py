@@ -23,3 +23,8 @@ def cadre_reach_panel(request: HttpRequest, cadre: Any) -> str:
         "groups": groups,
     }
     return render_to_string("wxgroups/_cadre_reach.html", context, request=request)
+
+
+def org_groups_panel(request: HttpRequest, org: Any) -> str:
+    """Links from an org's page to the ledger of its subtree (groups, gaps, youth)."""
+    return render_to_string("wxgroups/_org_panel.html", {"org": org}, request)

@@ -253,3 +253,10 @@ def test_token_page_shows_token_once_and_revokes(scope_world):
     assert other.status_code == 404  # someone else's token
     client.post(reverse("orgs:token_revoke", args=[token.pk]))
     assert _api_get(raw).status_code == 401
+
+
+def test_org_page_links_to_ledger_and_accounts(scope_world):
+    page = scope_world.client("admin_in").get(reverse("orgs:org_detail", args=[scope_world.county_in.pk]))
+    text = page.content.decode()
+    assert f"/groups/gaps/?under=%23{scope_world.county_in.pk}" in text
+    assert f"/orgs/{scope_world.county_in.pk}/recruitment/" in text
