@@ -57,6 +57,10 @@ def test_snapshot_rolls_counts_up_and_stores_the_rules_values(scope_world):
     assert county_in["R2"] == report.for_org(w.county_in.pk).value == 100.0
     assert county_out["R2"] == 0.0
     assert "R2" in run.rules
+    # Rule values down to township level; villages keep their counts only.
+    assert figures(w.town_in)["R2"] == 100.0
+    village = figures(w.village_in)
+    assert village["g_tq"] == 1 and not any(key.startswith("R") for key in village)
     # One summary audit entry per run.
     assert AuditEntry.objects.filter(action="dashboard.snapshot.take").count() == 1
 
