@@ -245,6 +245,7 @@ class _Run:
         self.t_parse = 0.0
         self.t_validate = 0.0
         self.t_write = 0.0
+        self.t_record = 0.0
 
     # a batch of rows, a column at a time ------------------------------------------------------------
 
@@ -488,14 +489,17 @@ class _Run:
             if not row.errors:
                 check_scope(row)
         self.t_validate += time.perf_counter() - started
+        started = time.perf_counter()
+        record = self.record
         for row in batch:
-            self.record(row)
+            record(row)
+        self.t_record += time.perf_counter() - started
         if ctx.writing and self.report.bad == 0:
-            started = time.perf_counter()
             todo = [row for row in batch if row.status in (Status.NEW, Status.UPDATED)]
             if todo:
+                started = time.perf_counter()
                 self.definition.write(todo, ctx)
-            self.t_write += time.perf_counter() - started
+                self.t_write += time.perf_counter() - started
         else:
             ctx.writing = False
 
@@ -809,10 +813,14 @@ def _run_source(
                     if not report.ok:
                         raise ImportAborted
                     report.committed = True
+                    committing = time.perf_counter()
+                report.timings["commit"] = time.perf_counter() - committing
             except ImportAborted:
                 report.committed = False
         else:
             run.run(data_rows())
-    report.timings.update(read_parse=run.t_parse, validate=run.t_validate, write=run.t_write)
+    report.timings.update(
+        read_parse=run.t_parse, validate=run.t_validate, write=run.t_write, record=run.t_record
+    )
     if report.total == 0 and not report.file_error:
         raise FileRejected("表头下面没有数据行（工作表为空）", code="empty")
