@@ -468,7 +468,7 @@ def r6_ledger(ctx: RuleContext) -> RuleReport:
 def r11_score(ctx: RuleContext) -> RuleReport:
     """The weighted inspection score (建群情况, 联系青年数量, 内容及频次, 线上线下活动) with inspectors'
     adjustments, for the root and its children; passes at the campaign's pass score."""
-    from qingnong.inspection.selectors import scorecard_for, scorecards
+    from qingnong.inspection.selectors import scorecards
 
     due = ctx.is_due("R11")
     target = ctx.campaign.pass_score
@@ -495,9 +495,9 @@ def r11_score(ctx: RuleContext) -> RuleReport:
             evidence=evidence,
         )
 
-    cards = [] if ctx.depth == 0 else scorecards(ctx)
+    cards = scorecards(ctx, include_root=True)
     rows = [as_result(c) for c in cards if c.org.pk != ctx.root.pk]
-    root = as_result(scorecard_for(ctx, ctx.root))
+    root = as_result(cards[-1])
     return RuleReport(
         "R11",
         "督查考核得分（建群、联系青年、内容及频次、活动）",

@@ -92,6 +92,9 @@ class RuleContext:
     today: datetime.date
     depth: int = 1
     evidence_limit: int | None = 200
+    # Reports already evaluated for this context: R11, the dashboard and the reminders read the same
+    # rules, and each is computed once per context.
+    reports: dict[str, RuleReport] = field(default_factory=dict, repr=False, compare=False)
 
     def is_due(self, rule_id: str) -> bool:
         due = self.campaign.due_date(rule_id)
@@ -183,7 +186,12 @@ def rule(rule_id: str, title: str) -> Callable[[RuleFunction], RuleFunction]:
 
 
 def evaluate(rule_id: str, ctx: RuleContext) -> RuleReport:
-    return RULES[rule_id][1](ctx)
+    """Rule ``rule_id`` for ``ctx``, computed once per context."""
+    report = ctx.reports.get(rule_id)
+    if report is None:
+        report = RULES[rule_id][1](ctx)
+        ctx.reports[rule_id] = report
+    return report
 
 
 def rule_ids() -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from qingnong.campaign.rules_base import NO_DATA, OrgResult, RuleContext, RuleReport, evaluate
+from qingnong.campaign.rules_base import NO_DATA, OrgResult, RuleContext, evaluate
 from qingnong.orgs.models import Org
 
 from .choices import Dimension
@@ -87,10 +87,14 @@ def latest_adjustments(campaign_id: int, org_ids: list[int]) -> dict[tuple[int, 
     return latest
 
 
-def scorecards(ctx: RuleContext, reports: dict[str, RuleReport] | None = None) -> list[Scorecard]:
-    """Scorecards of the root's children (or of the root alone when it has none in range), ranked by total."""
-    reports = reports or {rid: evaluate(rid, ctx) for rid in (*GROUP_RULES, REACH_RULE)}
-    orgs = [o for o in ctx.result_orgs() if o.pk != ctx.root.pk] or [ctx.root]
+def scorecards(ctx: RuleContext, *, include_root: bool = False) -> list[Scorecard]:
+    """Scorecards of the root's children (or of the root alone when it has none in range), ranked by total;
+    with ``include_root`` the root's own card comes last (unranked), from the same rule evaluations."""
+    reports = {rid: evaluate(rid, ctx) for rid in (*GROUP_RULES, REACH_RULE)}
+    children = [o for o in ctx.result_orgs() if o.pk != ctx.root.pk]
+    orgs = children or [ctx.root]
+    if include_root and children:
+        orgs = [*children, ctx.root]
     adjustments = latest_adjustments(ctx.campaign.pk, [o.pk for o in orgs])
     extra = {dim: scorer(ctx, orgs) for dim, scorer in EXTRA_SCORERS.items()}
     weights = ctx.campaign.weights
@@ -111,10 +115,11 @@ def scorecards(ctx: RuleContext, reports: dict[str, RuleReport] | None = None) -
             score, basis = extra.get(dim, {}).get(org.pk, (None, "无数据"))
             dims.append(_dimension(dim, weights, score, [basis], org, adjustments))
         cards.append(Scorecard(org=org, dimensions=dims))
-    ranked = sorted(cards, key=lambda c: -(c.total or -1))
+    root_card = [c for c in cards if c.org.pk == ctx.root.pk and children]
+    ranked = sorted((c for c in cards if c not in root_card), key=lambda c: -(c.total or -1))
     for index, card in enumerate(ranked, start=1):
         card.rank = index
-    return ranked
+    return ranked + root_card
 
 
 def _dimension(
