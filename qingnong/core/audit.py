@@ -173,29 +173,29 @@ def audit_rows(
     tail = (meta.request_id, ip)
     dumps = _dumps
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(AuditEntry._meta.get_field(c).column) for c in _COLUMNS)
+    by_name = {f.attname: f.column for f in AuditEntry._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(by_name[c]) for c in _COLUMNS)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     count = 0
+    rows = iter(rows)
     try:
-        batch: list[tuple[Any, ...]] = []
-        for object_id, object_repr, org_path, before, after in rows:
-            batch.append(
-                (
-                    *head,
-                    str(object_id),
-                    object_repr[:200],
-                    org_path,
-                    None if before is None else before if encoded else dumps(before),
-                    None if after is None else after if encoded else dumps(after),
-                    *tail,
-                )
-            )
-            if len(batch) >= batch_size:
-                _write_audit_batch(cursor, postgres, table, columns, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        while chunk := list(itertools.islice(rows, batch_size)):
+            if encoded:
+                batch = [(*head, str(o), r[:200], p, b, a, *tail) for o, r, p, b, a in chunk]
+            else:
+                batch = [
+                    (
+                        *head,
+                        str(o),
+                        r[:200],
+                        p,
+                        None if b is None else dumps(b),
+                        None if a is None else dumps(a),
+                        *tail,
+                    )
+                    for o, r, p, b, a in chunk
+                ]
             _write_audit_batch(cursor, postgres, table, columns, batch)
             count += len(batch)
     finally:

@@ -443,7 +443,7 @@ _enc = json.encoder.encode_basestring  # the C string encoder json.dumps(ensure_
 
 def _new_cadre_entries(
     new: Sequence[NewCadre], ids: list[int], position_ids: list[int | None], now: datetime.datetime
-) -> Iterator[AuditRow]:
+) -> list[AuditRow]:
     """The audit rows of new cadres, their ``after`` JSON written directly: exactly what
     ``json.dumps({**snapshot(cadre), "position": snapshot(position)})`` gives (tests compare them),
     without a dict and an encoder pass per row — a fifth of the import's time at 100 k rows.
@@ -455,7 +455,12 @@ def _new_cadre_entries(
         '{"id":%d,"org":%d,"name":%s,"gender":%s,"birth_year":%s,"phone":%s,"wechat_id":%s,'
         '"notes":%s,"is_active":%s,"created_at":' + stamp + ',"updated_at":' + stamp
     )
+    with_position = head + ',"position":{"id":%d,"cadre":%d,"org":%d,%s}}'
+    head += "}"
     enc = _enc
+    known = texts.get
+    entries: list[AuditRow] = []
+    append = entries.append
     for (
         org_path,
         org_id,
@@ -468,31 +473,43 @@ def _new_cadre_entries(
         is_active,
         position,
     ), pk, pid in zip(new, ids, position_ids, strict=True):
-        gender_json = texts.get(gender)
-        if gender_json is None:
-            gender_json = texts[gender] = enc(gender)
-        notes_json = texts.get(notes)
-        if notes_json is None:
-            notes_json = texts[notes] = enc(notes)
-        after = head % (
-            pk,
-            org_id,
-            enc(name),
-            gender_json,
-            "null" if birth_year is None else int(birth_year),
-            enc(phone),
-            enc(wechat_id),
-            notes_json,
-            "true" if is_active else "false",
-        )
+        gender_json = known(gender) or texts.setdefault(gender, enc(gender))
+        notes_json = known(notes) or texts.setdefault(notes, enc(notes))
+        year = "null" if birth_year is None else int(birth_year)
+        active = "true" if is_active else "false"
         if position is None:
-            after += "}"
+            after = head % (
+                pk,
+                org_id,
+                enc(name),
+                gender_json,
+                year,
+                enc(phone),
+                enc(wechat_id),
+                notes_json,
+                active,
+            )
         else:
             tail = tails.get(position)
             if tail is None:
                 tail = tails[position] = _position_tail(position, stamp)
-            after += f',"position":{{"id":{pid},"cadre":{pk},"org":{org_id},{tail}}}}}'
-        yield (pk, name, org_path, None, after)
+            after = with_position % (
+                pk,
+                org_id,
+                enc(name),
+                gender_json,
+                year,
+                enc(phone),
+                enc(wechat_id),
+                notes_json,
+                active,
+                pid,
+                pk,
+                org_id,
+                tail,
+            )
+        append((pk, name, org_path, None, after))
+    return entries
 
 
 def _position_tail(p: NewPosition, stamp: str) -> str:

@@ -217,9 +217,9 @@ def _validate_orgs(rows: list[SheetRow], ctx: ImportContext) -> None:
             parent_name=match.parent.name if match.parent else "",
         )
         if "level" in changes:
-            message = org_children_level_error(level, [c.level for c in ctx.orgs.children_of(match)])
-            if message:
-                errors["level"] = message
+            level_error = org_children_level_error(level, [c.level for c in ctx.orgs.children_of(match)])
+            if level_error:
+                errors["level"] = level_error
         if "division_code" in changes:
             other = ctx.orgs.by_code.get(code)
             if other is not None and other is not match:
@@ -440,10 +440,10 @@ def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
     holders: dict[tuple[int, str], tuple[int, str]] = {}
     if secretary_orgs:
         current = Position.objects.current().filter(org_id__in=secretary_orgs, title__in=SINGLE_HOLDER_TITLES)
-        for org_id, title, cadre_id, name in current.values_list(
+        for org_id, held, cadre_id, holder_name in current.values_list(
             "org_id", "title", "cadre_id", "cadre__name"
         ):
-            holders[(org_id, title)] = (cadre_id, name)
+            holders[(org_id, held)] = (cadre_id, holder_name)
     single = SINGLE_HOLDER_TITLES
     for row in rows:
         values = row.values
@@ -491,10 +491,12 @@ def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
                 continue
             if title in single:
                 # A row that ends the current holder's term lets later rows name the successor.
+                ending = holders.get((org.pk, title)) if org.pk else None
                 if (
                     not position_counts_as_current(end)
                     and cur is not None
-                    and holders.get((org.pk, title), (None,))[0] == cur["pk"]
+                    and ending
+                    and ending[0] == cur["pk"]
                 ):
                     state.setdefault("released", set()).add((org.pk, title))
                 if position_counts_as_current(end):

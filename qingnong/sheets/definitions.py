@@ -225,8 +225,8 @@ class SheetDefinition:
                         f"{where}: header/alias {key!r} used by {seen[key]} and {column.name}"
                     )
                 seen[key] = column.name
-        for key in self.keys:
-            for name in key:
+        for key_columns in self.keys:
+            for name in key_columns:
                 if name not in names:
                     raise ImproperlyConfigured(f"{where}: key column {name!r} is not a column")
         scope = self.column(self.scope_column)

@@ -22,6 +22,7 @@ from django.db import transaction
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import path_in_scope
 
+from .bulkdb import large_write_cache
 from .columns import EMPTY, MISS, CadreRef, CellError, Column, OrgRef, cell_text, is_blank, normalise_header
 from .definitions import ImportContext, SheetDefinition, SheetRow, Status
 from .readers import FileRejected, SheetSource, max_rows, open_sheet
@@ -288,7 +289,7 @@ class _Run:
                 failed = errors.get(i)
                 if failed is None or all(n != name for n, _m in failed):
                     errors.setdefault(i, []).append((name, "必填，不能为空"))
-        rows = []
+        rows: list[SheetRow] = []
         append = rows.append
         names = self.names
         org_names = self.org_positions
@@ -440,9 +441,9 @@ class _Run:
             if simple:
                 value = row.values.get(key[0])
                 if value is not None:
-                    first = seen.setdefault(value, row.number)  # not a tuple: 100 k tuples make work for gc
-                    if first != row.number:
-                        self.duplicate(row, key[0], value, first)
+                    earlier = seen.setdefault(value, row.number)  # not a tuple: 100 k tuples make work for gc
+                    if earlier != row.number:
+                        self.duplicate(row, key[0], value, earlier)
                 continue
             parts = []
             for name in key:
@@ -808,7 +809,7 @@ def _run_source(
     with gc_paused():
         if commit:
             try:
-                with transaction.atomic():
+                with large_write_cache(), transaction.atomic():
                     run.run(data_rows())
                     if not report.ok:
                         raise ImportAborted

@@ -65,7 +65,7 @@ class ImportView(ScopedViewMixin, View):
     """Upload a file of one kind; the preview (or its progress) follows on the job page."""
 
     model = Job
-    action = Action.ADD
+    action: str = Action.ADD
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.definition = _definition(kwargs["kind"])
