@@ -154,8 +154,11 @@ class DashboardView(BoardMixin, View):
                 "groups": tables.group_sheet(matrix),
                 "charts": _chart_data(board, matrix, trend),
                 "has_trend": bool(trend.days),
+                # The org's own path in the list keeps one query even for a root (same count at any depth).
                 "crumbs": list(
-                    Org.objects.restrict(request.user, Action.VIEW).filter(path__in=org.ancestor_paths())
+                    Org.objects.restrict(request.user, Action.VIEW)
+                    .filter(path__in=[*org.ancestor_paths(), org.path])
+                    .exclude(pk=org.pk)
                 ),
                 "roots": roots if len(roots) > 1 else [],
                 "child_level": board.children[0].org.get_level_display() if board.children else "",
