@@ -208,6 +208,7 @@ def child_floor(path: str) -> dict[str, Any]:
     from qingnong.orgs.bulk import NewCadre, NewPosition, cadre_import_rows
     from qingnong.orgs.models import Org
     from qingnong.orgs.selectors import org_display_paths
+    from qingnong.sheets.bulkdb import large_write_cache
     from qingnong.sheets.columns import parse_date
     from qingnong.sheets.pipeline import gc_paused
 
@@ -232,7 +233,7 @@ def child_floor(path: str) -> dict[str, Any]:
     load = _load()
     started = time.perf_counter()
     cpu = time.process_time()
-    with gc_paused(), transaction.atomic():  # as in the import
+    with gc_paused(), large_write_cache(), transaction.atomic():  # as in the import
         cadre_import_rows(actor=SYSTEM, new=new)
     return {
         "seconds": time.perf_counter() - started,

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from qingnong.core.audit import snapshot
 from qingnong.core.scoping import subtree_q
+from qingnong.sheets.bulkdb import in_values
 from qingnong.sheets.definitions import (
     Bool,
     Choice,
@@ -426,7 +427,9 @@ def _validate_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
     holders_in_file: dict[tuple[int, str], tuple[int, str]] = state.setdefault("holders", {})
     imported: set[int] = state.setdefault("imported_cadres", set())
     phones = [row.values["phone"] for row in rows]
-    existing = {c["phone"]: c for c in Cadre.objects.filter(phone__in=phones).values(*_CADRE_VALUES)}
+    existing = {
+        c["phone"]: c for c in Cadre.objects.filter(phone__in=in_values(phones)).values(*_CADRE_VALUES)
+    }
     positions: dict[int, list[dict[str, Any]]] = {}
     if existing:
         ids = [c["pk"] for c in existing.values()]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 _M = TypeVar("_M", bound=models.Model)
@@ -295,6 +296,17 @@ def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         cursor.close()
 
 
+def in_values(values: Sequence[Any]) -> RawSQL:
+    """The right-hand side of a ``field__in=`` lookup over thousands of values (a batch's phones): ONE
+    parameter — a JSON array on SQLite, an array on PostgreSQL — where a plain list costs Django a
+    prepared value and the database a placeholder per value (a tenth of a 100 k-row import)."""
+    if connection.vendor == "postgresql":
+        values = list(values)
+        kind = "bigint" if values and all(isinstance(v, int) for v in values) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(values), ensure_ascii=False)])
+
+
 @contextlib.contextmanager
 def large_write_cache(megabytes: int = 32) -> Iterator[None]:
     """SQLite: a larger page cache for the connection while a large import writes (restored after).
@@ -330,6 +342,7 @@ __all__ = [
     "db_datetime",
     "fast_insert",
     "fast_update",
+    "in_values",
     "insert_rows",
     "large_write_cache",
     "new_instance",

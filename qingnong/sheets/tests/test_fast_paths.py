@@ -193,3 +193,19 @@ def test_later_batches_see_earlier_writes(scope_world, tmp_path, monkeypatch):
         commit=True,
     )
     assert report.errors == [(6, "职务", "“新河村”已有在任书记“干部2”，请先为其办理离任（见第 3 行）")]
+
+
+def test_in_values_matches_a_plain_in_list(scope_world):
+    from qingnong.core.system import SYSTEM
+    from qingnong.orgs import services
+    from qingnong.orgs.models import Org
+    from qingnong.sheets.bulkdb import in_values
+
+    services.cadre_create(actor=SYSTEM, org=scope_world.village_in, name="张三", phone="13912345678")
+    phones = ["13912345678", "13900000000", 'x"y']
+    assert list(Cadre.objects.filter(phone__in=in_values(phones)).values_list("phone", flat=True)) == [
+        "13912345678"
+    ]
+    ids = [scope_world.village_in.pk, scope_world.town_in.pk, 10**9]
+    assert set(Org.objects.filter(pk__in=in_values(ids)).values_list("pk", flat=True)) == set(ids[:2])
+    assert not Cadre.objects.filter(phone__in=in_values([])).exists()
