@@ -269,12 +269,22 @@ def create_demo_users(ctx: DataContext, city: Org) -> None:
             grant_create(actor=SYSTEM, user=user, org=org, role=role)
 
 
+# Logins that later demo steps create (e.g. the accounts step's editor), printed with these.
+EXTRA_DEMO_LOGINS: list[str] = ["bianji"]
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role, org) of every demo login that exists, from its first grant."""
+    from .models import ScopeGrant
+
+    names = [u[0] for u in DEMO_USERS] + EXTRA_DEMO_LOGINS
     rows = []
-    for username, _display, role, _where, _c in DEMO_USERS:
-        user = User.objects.filter(username=username).select_related("home_org").first()
-        if user is not None:
-            rows.append((username, str(Role(role).label), user.home_org.league_name if user.home_org else ""))
+    for username in names:
+        grant = (
+            ScopeGrant.objects.filter(user__username=username).select_related("org").order_by("pk").first()
+        )
+        if grant is not None:
+            rows.append((username, str(Role(grant.role).label), grant.org.league_name))
     return rows
 
 
