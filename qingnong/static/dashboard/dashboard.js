@@ -20,7 +20,7 @@
 
   if (data.coverage && data.coverage.names.length) {
     var markLine = data.coverage.target === null ? undefined : {
-      symbol: "none", label: { formatter: "目标 {c}%" }, lineStyle: { color: "#d9232a", type: "dashed" },
+      symbol: "none", label: { formatter: "目标 {c}%", position: "insideEndTop" }, lineStyle: { color: "#d9232a", type: "dashed" },
       data: [{ yAxis: data.coverage.target }]
     };
     make("chart-coverage", {
