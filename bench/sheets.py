@@ -322,8 +322,9 @@ def _fresh_database(engine: str) -> str:
     raise SystemExit("PostgreSQL: could not prepare a fresh benchmark database")
 
 
-def _snapshot(engine: str, db_url: str) -> Callable[[], str]:
-    """Keep the database as it is now; return a function giving the URL of a fresh copy of it."""
+def _snapshot(engine: str, db_url: str) -> tuple[Callable[[], str], Callable[[], None]]:
+    """Keep the database as it is now; return (a function giving the URL of a fresh copy of it, a function
+    removing the copies)."""
     if engine == "sqlite":
         source = Path(db_url.removeprefix("sqlite:///"))
         base = source.with_name(source.stem + "-base.sqlite3")
@@ -339,7 +340,12 @@ def _snapshot(engine: str, db_url: str) -> Callable[[], str]:
                     shutil.copyfile(f"{base}{suffix}", f"{target}{suffix}")
             return f"sqlite:///{target}"
 
-        return fresh_sqlite
+        def remove_sqlite() -> None:
+            for path in (base, target):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        return fresh_sqlite, remove_sqlite
     admin = PG_ADMIN_URL + "/postgres"
     template = db_url.rsplit("/", 1)[1]
     counter = [0]
@@ -369,7 +375,22 @@ def _snapshot(engine: str, db_url: str) -> Callable[[], str]:
                 return f"{PG_ADMIN_URL}/{name}"
         raise SystemExit("PostgreSQL: could not prepare a copy of the benchmark database")
 
-    return fresh_postgres
+    def remove_postgres() -> None:
+        for n in range(2):
+            subprocess.run(
+                [
+                    "psql",
+                    admin,
+                    "-q",
+                    "-c",
+                    "SET statement_timeout = '30s'",
+                    "-c",
+                    f"DROP DATABASE IF EXISTS {template}_run{n}",
+                ],
+                capture_output=True,
+            )
+
+    return fresh_postgres, remove_postgres
 
 
 def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str, Any]:
@@ -380,7 +401,7 @@ def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str,
     if not ledger.exists() or ledger.stat().st_mtime < time.time() - 6 * 3600 or args.regenerate:
         result["generate"] = _child(db_url, "generate", str(ledger), str(args.rows))
         args.regenerate = False
-    fresh = _snapshot(engine, db_url)
+    fresh, remove_copies = _snapshot(engine, db_url)
     reads: list[dict[str, Any]] = []
     imports: list[dict[str, Any]] = []
     for _ in range(args.repeat):
@@ -422,6 +443,7 @@ def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str,
             "target_peak_rss_mb": 300,
         }
         out.unlink(missing_ok=True)
+    remove_copies()
     return result
 
 
