@@ -1,6 +1,6 @@
 """Demo step (runs last): back-fill the metric snapshots since the campaign began, so that the dashboard's
-trend chart has lines before the nightly job has ever run: a point every two weeks, and the last three
-days."""
+trend chart has lines before the nightly job has ever run: a point a week, and every day of the last
+week."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ def demo_days(
 ) -> list[datetime.date]:
     first = max(start or today - datetime.timedelta(days=60), today - datetime.timedelta(days=MAX_DAYS))
     first = min(first, today)
-    days = {today - datetime.timedelta(days=n) for n in range(3)}
+    days = {today - datetime.timedelta(days=n) for n in range(7)}
     day = first
     while day < today:
         days.add(day)
-        day += datetime.timedelta(days=14)
+        day += datetime.timedelta(days=7)
     return sorted(d for d in days if first <= d <= today and d not in done)
 
 
