@@ -62,10 +62,13 @@ class RuleReport:
     evidence_columns: list[tuple[str, str]] = field(default_factory=list)
 
     def for_org(self, org_id: int) -> OrgResult | None:
-        for result in self.results:
-            if result.org_id == org_id:
-                return result
-        return self.root if self.root and self.root.org_id == org_id else None
+        index = self.__dict__.get("_index")
+        if index is None:  # built once: a report is not changed after the rule returns it
+            index = {r.org_id: r for r in self.results}
+            if self.root is not None:
+                index.setdefault(self.root.org_id, self.root)
+            self.__dict__["_index"] = index
+        return index.get(org_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -22,6 +22,8 @@ class AuditEntry(models.Model):
     scope_path_field = "org_path"
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    # The trail is append-only and written in bulk by imports: no database constraint or extra index on
+    # its references (the composite index below serves the history panel; actor_name survives a deleted user).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -29,11 +31,19 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     actor_name = models.CharField(_("操作人名称"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=80, db_index=True)
     object_type = models.ForeignKey(
-        ContentType, verbose_name=_("对象类型"), null=True, blank=True, on_delete=models.SET_NULL
+        ContentType,
+        verbose_name=_("对象类型"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
     )
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
