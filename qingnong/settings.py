@@ -190,6 +190,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Dashboard figures (rule reports, rollup counts) are served at most this old; 0 turns caching off.
+FIGURES_CACHE_SECONDS = 0 if TESTING else int(os.environ.get("FIGURES_CACHE_SECONDS", "600"))
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

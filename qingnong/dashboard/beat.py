@@ -3,6 +3,11 @@
 from celery.schedules import crontab
 
 SCHEDULE = {
+    # The top dashboards' figures (province, cities) recomputed before they expire from the cache.
+    "dashboard-warm-figures": {
+        "task": "qingnong.dashboard.tasks.warm_dashboard_figures",
+        "schedule": crontab(minute="*/8"),
+    },
     # Late in the evening, so that the day's entries are in and the figure is the day's own.
     "dashboard-daily-snapshots": {
         "task": "qingnong.dashboard.tasks.take_daily_snapshots",

@@ -30,6 +30,7 @@ from qingnong.campaign.rules_base import (
     rule_ids,
 )
 from qingnong.campaign.selectors import TimelineItem, campaign_for, campaign_timeline
+from qingnong.core.figures import figures_cached
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import subtree_q
 from qingnong.orgs.choices import OrgStatus
@@ -60,6 +61,7 @@ class Dashboard:
     counts: dict[str, int | None]
     children: list[ChildRow]
     timeline: list[TimelineItem] = field(default_factory=list)
+    figures_at: datetime.datetime | None = None
 
     def rule_result(self, rule_id: str) -> OrgResult | None:
         report = self.reports.get(rule_id)
@@ -88,11 +90,29 @@ def visible_children(user: Any, org: Org) -> list[Org]:
 
 
 def dashboard_for(
-    *, user: Any, org: Org, today: datetime.date, evidence_limit: int | None = PAGE_EVIDENCE
+    *,
+    user: Any,
+    org: Org,
+    today: datetime.date,
+    evidence_limit: int | None = PAGE_EVIDENCE,
+    fresh: bool = False,
 ) -> Dashboard:
+    """The dashboard of ``org``: its rule reports and counts come from the figures cache (at most
+    ``FIGURES_CACHE_SECONDS`` old, the same for every user), the children visible to ``user`` live."""
     campaign = campaign_for(org, on=today)
-    reports = evaluate_all(campaign, org, today, evidence_limit=evidence_limit) if campaign else {}
-    by_child = counts_by_child(org.path, org.depth, today)
+    reports: dict[str, RuleReport] = {}
+    figures_at = None
+    if campaign is not None:
+        stamp = campaign.updated_at.timestamp()
+        reports, figures_at = figures_cached(
+            f"rules:{campaign.pk}:{stamp}:{org.pk}:{today}:{evidence_limit}",
+            lambda: evaluate_all(campaign, org, today, evidence_limit=evidence_limit),
+            fresh=fresh,
+        )
+    by_child, counted_at = figures_cached(
+        f"counts:{org.pk}:{today}", lambda: counts_by_child(org.path, org.depth, today), fresh=fresh
+    )
+    figures_at = min(figures_at, counted_at) if figures_at else counted_at
     totals: dict[str, int | None] = {
         key: (sum(values.values()) if values is not None else None) for key, values in by_child.items()
     }
@@ -112,6 +132,7 @@ def dashboard_for(
         counts=totals,
         children=children,
         timeline=campaign_timeline(campaign, today=today) if campaign else [],
+        figures_at=figures_at,
     )
 
 

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
+from qingnong.core.figures import figures_cached
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import grant_paths, path_in_scope
 from qingnong.core.views import ScopedViewMixin, object_or_404
@@ -71,7 +72,11 @@ class BoardMixin(ScopedViewMixin):
 
     def board(self, org: Org, *, evidence_limit: int | None = selectors.PAGE_EVIDENCE) -> selectors.Dashboard:
         return selectors.dashboard_for(
-            user=self.request.user, org=org, today=timezone.localdate(), evidence_limit=evidence_limit
+            user=self.request.user,
+            org=org,
+            today=timezone.localdate(),
+            evidence_limit=evidence_limit,
+            fresh=self.request.GET.get("fresh") == "1",
         )
 
     def indicator(self, board: selectors.Dashboard) -> str:
@@ -140,7 +145,11 @@ class DashboardView(BoardMixin, View):
         }
         if request.GET.get("part") == "ranking":
             return render(request, "dashboard/_ranking.html", context)
-        matrix = selectors.group_matrix(org)
+        matrix, _at = figures_cached(
+            f"matrix:{org.pk}:{board.today}",
+            lambda: selectors.group_matrix(org),
+            fresh=request.GET.get("fresh") == "1",
+        )
         start = board.campaign.survey_start if board.campaign else board.today.replace(month=1, day=1)
         trend = selectors.trend(
             org, start=min(start, board.today), end=board.today, keys=selectors.trend_keys(board)
