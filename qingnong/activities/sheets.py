@@ -18,13 +18,12 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Q
 from django.utils import timezone
 
 from qingnong.content.services import groups_reactivate
 from qingnong.core.audit import audit_bulk, snapshot
 from qingnong.core.permissions import Action
-from qingnong.core.scoping import path_in_scope, subtree_q
+from qingnong.core.scoping import path_in_scope
 from qingnong.core.services import require_scope
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
 from qingnong.sheets.columns import CellError, ColumnType, cell_text, shown
@@ -368,13 +367,7 @@ def _write(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = Activity.objects.order_by("org__path", "held_on", "pk")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("org__path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(Activity.objects.order_by("org__path", "held_on", "pk"), "org__path")
     names = ("pk", "org_id", "org__path", "title", "held_on", *FIELDS)
     chunk: list[dict[str, Any]] = []
 

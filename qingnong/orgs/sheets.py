@@ -11,10 +11,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q
-
 from qingnong.core.audit import snapshot
-from qingnong.core.scoping import subtree_q
 from qingnong.sheets.bulkdb import in_values
 from qingnong.sheets.definitions import (
     Bool,
@@ -274,13 +271,7 @@ def _write_orgs(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export_orgs(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = Org.objects.filter(status=OrgStatus.ACTIVE).order_by("path")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(Org.objects.filter(status=OrgStatus.ACTIVE).order_by("path"), "path")
     for pk, path, *values in qs.values_list("pk", "path", *ORG_FIELDS).iterator(chunk_size=2000):
         node = ctx.orgs.node(pk)
         row = dict(zip(ORG_FIELDS, values, strict=True))
@@ -640,13 +631,7 @@ def _write_cadres(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export_cadres(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = Cadre.objects.order_by("org__path", "name", "id")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("org__path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(Cadre.objects.order_by("org__path", "name", "id"), "org__path")
     fields = (
         "pk",
         "org_id",

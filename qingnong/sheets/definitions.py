@@ -179,6 +179,20 @@ class ExportContext:
             return [self.under.path]
         return grant_paths(self.user, Action.EXPORT)
 
+    def restrict(self, queryset: Any, field: str) -> Any:
+        """``queryset`` limited to the rows whose ``field`` path lies in the subtrees to export."""
+        from django.db.models import Q
+
+        from qingnong.core.scoping import subtree_q
+
+        roots = self.subtree_paths()
+        if roots is None:
+            return queryset
+        q = Q(pk__in=[])
+        for root in roots:
+            q |= subtree_q(field, root)
+        return queryset.filter(q)
+
 
 Validate = Callable[[list[SheetRow], ImportContext], None]
 Write = Callable[[list[SheetRow], ImportContext], None]

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from qingnong.core.audit import audit_bulk, snapshot
 from qingnong.core.permissions import Action
-from qingnong.core.scoping import subtree_q
 from qingnong.core.services import require_scope
 from qingnong.orgs.models import Cadre, Org
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
@@ -299,13 +298,7 @@ def _write_groups(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export_groups(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = ChatGroup.objects.order_by("org__path", "group_type", "name", "id")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("org__path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(ChatGroup.objects.order_by("org__path", "group_type", "name", "id"), "org__path")
     fields = ("org_id", "org__path", "name", "owner__name", "owner__phone", *GROUP_FIELDS)
     labels = {str(code): str(label) for code, label in Basis.choices}
     for org_id, path, name, owner_name, owner_phone, *rest in qs.values_list(*fields).iterator(
@@ -534,13 +527,9 @@ def _write_members(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export_members(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = GroupMembership.objects.order_by("group__org__path", "group__name", "id")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("group__org__path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(
+        GroupMembership.objects.order_by("group__org__path", "group__name", "id"), "group__org__path"
+    )
     fields = (
         "group__org_id",
         "group__org__path",

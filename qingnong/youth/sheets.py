@@ -17,7 +17,6 @@ from django.db.models import Q
 
 from qingnong.core.audit import audit_bulk, snapshot
 from qingnong.core.permissions import Action
-from qingnong.core.scoping import subtree_q
 from qingnong.core.services import require_scope
 from qingnong.orgs.choices import OrgLevel
 from qingnong.sheets.bulkdb import fast_insert, fast_update, new_instance
@@ -245,13 +244,7 @@ def _write(rows: list[SheetRow], ctx: ImportContext) -> None:
 
 def _export(ctx: ExportContext) -> Iterator[dict[str, Any]]:
     assert ctx.orgs is not None
-    roots = ctx.subtree_paths()
-    qs = Youth.objects.order_by("home_org__path", "name", "id")
-    if roots is not None:
-        q = Q(pk__in=[])
-        for root in roots:
-            q |= subtree_q("home_org__path", root)
-        qs = qs.filter(q)
+    qs = ctx.restrict(Youth.objects.order_by("home_org__path", "name", "id"), "home_org__path")
     fields = ("home_org_id", "home_org__path", "phone", "liaison__name", "liaison__phone", *FIELDS)
     for values in qs.values_list(*fields).iterator(chunk_size=2000):
         org_id, path, phone, liaison_name, liaison_phone, *rest = values
