@@ -9,32 +9,27 @@ The limits are the constants below (one place to change them, like settings).
 
 from __future__ import annotations
 
-import io
 import secrets
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from qingnong.core.errors import RuleError
+from qingnong.core.images import MAX_PIXELS, MB, ImageLimits, clean_image, upload_size
 
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ImageLimits:
-    """What one kind of upload may be and how it is stored."""
-
-    label: str  # "海报", "截图", "活动照片": used in the messages
-    max_bytes: int
-    max_side: int  # the stored picture's longest side, in pixels
-    quality: int = 85
-
+__all__ = [
+    "ACTIVITY_PHOTO",
+    "ACTIVITY_PHOTOS_MAX",
+    "MAX_PIXELS",
+    "POSTER",
+    "SCREENSHOT",
+    "ImageLimits",
+    "clean_image",
+    "files_removed_on_error",
+    "random_name",
+    "upload_size",
+]
 
 # A poster is forwarded into groups: keep it sharp.
 POSTER = ImageLimits("海报", max_bytes=5 * MB, max_side=2000, quality=88)
@@ -43,70 +38,6 @@ SCREENSHOT = ImageLimits("截图", max_bytes=5 * MB, max_side=1600, quality=80)
 # An activity photo from a phone camera: 8 MB covers a 48-megapixel JPEG.
 ACTIVITY_PHOTO = ImageLimits("活动照片", max_bytes=8 * MB, max_side=1920, quality=85)
 ACTIVITY_PHOTOS_MAX = 9
-
-# A phone photo is at most ~50 megapixels; more is a decompression bomb (a tiny file that expands).
-MAX_PIXELS = 50_000_000
-
-
-def upload_size(upload: Any) -> int:
-    size = getattr(upload, "size", None)
-    if size is None:
-        upload.seek(0, 2)
-        size = upload.tell()
-    return int(size)
-
-
-def clean_image(upload: Any, *, limits: ImageLimits, field: str) -> ContentFile:
-    """A JPEG re-encoding of ``upload`` (EXIF orientation applied, every metadata block dropped), or a
-    RuleError on ``field`` naming the problem in Chinese. Nothing is written here."""
-    size = upload_size(upload)
-    if size > limits.max_bytes:
-        raise RuleError(
-            {
-                field: f"{limits.label}太大（{size / MB:.1f} MB），"
-                f"请上传不超过 {limits.max_bytes // MB} MB 的图片"
-            },
-            code="image_too_large",
-        )
-    if size == 0:
-        raise RuleError({field: f"上传的{limits.label}是空文件，请重新选择图片"}, code="not_an_image")
-    upload.seek(0)
-    data = upload.read()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    message = (
-                        f"{limits.label}像素过多（{width}×{height}），疑似异常文件，请上传普通照片或截图"
-                    )
-                    raise RuleError({field: message}, code="image_bomb")
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                if image.mode in ("RGBA", "LA", "P"):
-                    image = image.convert("RGBA")
-                    background = Image.new("RGB", image.size, "white")
-                    background.paste(image, mask=image.getchannel("A"))
-                    image = background
-                elif image.mode not in ("RGB", "L"):
-                    image = image.convert("RGB")
-                image.thumbnail((limits.max_side, limits.max_side))
-                out = io.BytesIO()
-                # No exif= argument: the re-encoded file carries no metadata at all.
-                image.save(out, format="JPEG", quality=limits.quality, optimize=True)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise RuleError(
-            {field: f"{limits.label}像素过多，疑似异常文件，请上传普通照片或截图"}, code="image_bomb"
-        ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise RuleError(
-            {field: f"上传的{limits.label}不是图片（支持 JPG、PNG、GIF、WebP），请重新选择"},
-            code="not_an_image",
-        ) from None
-    return ContentFile(out.getvalue(), name="image.jpg")
 
 
 def random_name(prefix: str) -> str:

@@ -7,63 +7,24 @@ decoded and re-encoded; what cannot be decoded as an image is refused with a Chi
 from __future__ import annotations
 
 import io
-import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont
 
-from qingnong.core.errors import RuleError
+from qingnong.core.images import MB, ImageLimits, clean_image
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# A phone photo is at most ~50 megapixels; more is a decompression bomb (a tiny file that expands).
-MAX_PIXELS = 40_000_000
 # The stored QR photo: large enough to scan from a screen, small enough for a village's mobile data.
-STORED_MAX_SIDE = 1280
+QR_PHOTO = ImageLimits("群二维码", max_bytes=5 * MB, max_side=1280, quality=88)
 
 
 def clean_uploaded_image(upload: Any, *, field: str = "qr_image") -> ContentFile:
     """A JPEG re-encoding of ``upload`` (EXIF orientation applied, metadata dropped), or a RuleError."""
-    size = getattr(upload, "size", None)
-    if size is None:
-        upload.seek(0, 2)
-        size = upload.tell()
-    if size > MAX_UPLOAD_BYTES:
-        raise RuleError(
-            {field: f"图片太大（{size / 1024 / 1024:.1f} MB），请上传不超过 5 MB 的图片"},
-            code="image_too_large",
-        )
-    if size == 0:
-        raise RuleError({field: "上传的文件是空的，请重新选择图片"}, code="not_an_image")
-    upload.seek(0)
-    data = upload.read()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise RuleError(
-                        {field: f"图片像素过多（{width}×{height}），疑似异常文件，请上传普通照片或截图"},
-                        code="image_bomb",
-                    )
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                if image.mode not in ("RGB", "L"):
-                    image = image.convert("RGB")
-                image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
-                out = io.BytesIO()
-                # No exif= argument: the re-encoded file carries no metadata at all.
-                image.save(out, format="JPEG", quality=88, optimize=True)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise RuleError({field: "图片像素过多，疑似异常文件，请上传普通照片或截图"}, code="image_bomb")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise RuleError({field: "上传的文件不是图片，请拍照或从相册选择群二维码图片"}, code="not_an_image")
-    return ContentFile(out.getvalue(), name="qr.jpg")
+    content = clean_image(upload, limits=QR_PHOTO, field=field)
+    content.name = "qr.jpg"
+    return content
 
 
 # --- fonts, QR codes, posters ---------------------------------------------------------------
