@@ -70,9 +70,9 @@ def clean_image(upload: Any, *, limits: ImageLimits, field: str) -> ContentFile:
                     )
                     raise RuleError({field: message}, code="image_bomb")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                image: Image.Image = ImageOps.exif_transpose(opened)
                 if image.mode in ("RGBA", "LA", "P"):
                     image = image.convert("RGBA")
                     background = Image.new("RGB", image.size, "white")
