@@ -154,8 +154,10 @@ def test_rules_use_a_fixed_number_of_queries(scope_world, campaign):
         for rule_id in ("R1", "R2", "R3", "R4", "R5", "R6", "R9", "R10"):
             evaluate(rule_id, ctx(campaign, w.city, depth=3))
 
-    # Start with one row of each kind: an empty IN () list is answered without a query.
+    # Start with one row of each kind: an empty id list is answered without a query (on PostgreSQL
+    # the R1 cadres are read first, so with none of them the reach query is skipped).
     group(w.city, gtype="qingnong", name="青农安庆")
+    cadre(w.village_in, "书记", is_leadership=True)
     run()
     before = count_queries(run)
     for n in range(12):

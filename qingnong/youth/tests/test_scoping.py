@@ -19,7 +19,7 @@ def _url(name):
 
 def _youth(world, org):
     return services.youth_create(
-        actor=SYSTEM, home_org=org, name=f"{org.name}青年", phone=f"1380000{org.pk:04d}"
+        actor=SYSTEM, home_org=org, name=f"{org.name}青年", phone=f"1380000{org.pk % 10000:04d}"
     )
 
 
