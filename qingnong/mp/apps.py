@@ -27,7 +27,13 @@ class MpConfig(AppConfig):
         register_menu(MenuItem("mp:account_list", "公众号", order=50))
         register_menu(MenuItem("mp:post_list", "推文", order=51, visible=_can_publish_somewhere))
         register_menu(MenuItem("mp:my_follows", "我的关注", order=52, visible=_is_cadre))
+        from qingnong.core.notifications import NOTIFICATION_CHANNELS
         from qingnong.orgs import views as org_views
+
+        from .notify import wechat_channel
+
+        if wechat_channel not in NOTIFICATION_CHANNELS:
+            NOTIFICATION_CHANNELS.append(wechat_channel)
 
         from .views import cadre_follow_panel, org_accounts_panel
 

@@ -306,6 +306,13 @@ class MpClient(WeChatClient):
     def freepublish_get(self, publish_id: str) -> dict[str, Any]:
         return dict(self.post("freepublish/get", data={"publish_id": publish_id}))
 
+    def template_send(self, *, openid: str, template_id: str, data: dict[str, Any], url: str = "") -> int:
+        """``message/template/send``: one template message to a follower → its ``msgid``."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if url:
+            body["url"] = url
+        return int(self.post("message/template/send", data=body).get("msgid", 0))
+
     def article_summary(self, day: datetime.date) -> list[dict[str, Any]]:
         """``datacube/getarticlesummary`` for one day (the API spans at most one day)."""
         body = {"begin_date": day.isoformat(), "end_date": day.isoformat()}

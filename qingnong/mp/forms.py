@@ -55,6 +55,21 @@ class AccountForm(ScopedForm):
     recommended = forms.BooleanField(label="推荐团干部关注（R8）", required=False)
     posts_per_week = forms.IntegerField(label="每周发布目标（篇）", min_value=1, max_value=50, initial=2)
     default_thumb_media_id = forms.CharField(label="默认封面素材 media_id", max_length=128, required=False)
+    reminder_template_id = forms.CharField(
+        label="提醒模板ID",
+        max_length=64,
+        required=False,
+        help_text="在公众号后台“模板消息”中选用一个待办/工作提醒类模板，复制其模板ID；"
+        "填写后，已绑定微信的团干部会在微信中收到平台的提醒",
+    )
+    reminder_template_keys = forms.CharField(
+        label="提醒模板字段",
+        max_length=200,
+        required=False,
+        initial="thing1,thing2,time3",
+        help_text="模板详情中的字段名，按顺序以逗号分隔（去掉 .DATA）："
+        "thing 依次填标题、内容、组织，time 填时间",
+    )
     app_secret = _secret("AppSecret")
     token = _secret("Token（令牌）")
     encoding_aes_key = _secret("EncodingAESKey（消息加解密密钥）")

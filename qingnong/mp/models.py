@@ -81,6 +81,18 @@ class OfficialAccount(models.Model):
     recommended = models.BooleanField(_("推荐团干部关注"), default=False, help_text=_("计入 R8 团干部关注率"))
     posts_per_week = models.PositiveSmallIntegerField(_("每周发布目标（篇）"), default=2)
     default_thumb_media_id = models.CharField(_("默认封面素材 media_id"), max_length=128, blank=True)
+    # The template chosen in WeChat's back office (模板消息) for reminders; its keys are copied from the
+    # template's detail page, in order (e.g. "thing1,thing2,time3"): see ``mp.notify``.
+    reminder_template_id = models.CharField(
+        _("提醒模板ID"), max_length=64, blank=True, help_text=_("模板消息的模板ID；留空则不通过微信发送提醒")
+    )
+    reminder_template_keys = models.CharField(
+        _("提醒模板字段"),
+        max_length=200,
+        blank=True,
+        default="thing1,thing2,time3",
+        help_text=_("模板详情中的字段名，按顺序以逗号分隔，如 thing1,thing2,time3"),
+    )
     naming_warning = models.CharField(_("命名提示"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("演示账号（假凭据）"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)

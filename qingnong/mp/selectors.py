@@ -415,3 +415,59 @@ def recruits_by_scene(account: OfficialAccount) -> dict[str, int]:
         .values_list("scene", "n")
     )
     return dict(rows)
+
+
+# --- reminders by template message ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    """Where a user's notifications go on WeChat: their cadre's openid on an account with a template."""
+
+    account_id: int
+    openid: str
+    template_id: str
+    keys: tuple[str, ...]
+    org_name: str
+
+
+def reminder_targets(user_ids: Iterable[int]) -> dict[int, ReminderTarget]:
+    """For each user linked to a cadre who bound their WeChat to a served account with API rights and a
+    reminder template: the target of that account nearest the cadre's org (deepest account org that is
+    an ancestor of it, else the deepest). One query for any number of users."""
+    rows = (
+        CadreFollow.objects.filter(
+            cadre__user__id__in=list(user_ids),
+            cadre__user__is_active=True,
+            active=True,
+            account__is_active=True,
+            account__is_external=False,
+            account__api_enabled=True,
+        )
+        .exclude(openid="")
+        .exclude(account__reminder_template_id="")
+        .values_list(
+            "cadre__user__id",
+            "openid",
+            "account_id",
+            "account__reminder_template_id",
+            "account__reminder_template_keys",
+            "account__org__path",
+            "cadre__org__path",
+            "cadre__org__name",
+        )
+    )
+    best: dict[int, tuple[tuple[bool, int], ReminderTarget]] = {}
+    for user_id, openid, account_id, template_id, keys, account_path, cadre_path, org_name in rows:
+        rank = (str(cadre_path).startswith(str(account_path)), len(str(account_path)))
+        target = ReminderTarget(
+            account_id=int(account_id),
+            openid=str(openid),
+            template_id=str(template_id),
+            keys=tuple(k for k in str(keys).split(",") if k),
+            org_name=str(org_name),
+        )
+        current = best.get(int(user_id))
+        if current is None or rank > current[0]:
+            best[int(user_id)] = (rank, target)
+    return {user_id: target for user_id, (_rank, target) in best.items() if target.keys}

@@ -71,6 +71,7 @@ logger = logging.getLogger(__name__)
 COUNTY_RANK = LEVEL_RANK[OrgLevel.COUNTY]
 APP_ID = re.compile(r"^wx[0-9a-f]{16}$")
 ORIGINAL_ID = re.compile(r"^gh_[0-9a-f]{12}$")
+TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 APP_SECRET = re.compile(r"^[0-9a-f]{32}$")
 TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9+/]{43}$")
@@ -86,6 +87,8 @@ ACCOUNT_FIELDS = (
     "recommended",
     "posts_per_week",
     "default_thumb_media_id",
+    "reminder_template_id",
+    "reminder_template_keys",
     "is_active",
 )
 BIND_QR_SECONDS = 600
@@ -107,6 +110,26 @@ def naming_warning(account: OfficialAccount) -> str:
     return f"（R5）{org.get_level_display()}公众号应命名为“{expected}”，当前为“{account.name}”"
 
 
+def _check_reminder_template(account: OfficialAccount) -> dict[str, str]:
+    from .notify import parse_template_keys
+
+    errors: dict[str, str] = {}
+    template_id = account.reminder_template_id = account.reminder_template_id.strip()
+    if template_id and not TEMPLATE_ID.match(template_id):
+        errors["reminder_template_id"] = "模板ID应为 20 到 64 位英文字母、数字、- 或 _，请从公众号后台复制"
+    try:
+        keys = parse_template_keys(account.reminder_template_keys)
+    except ValueError as exc:
+        errors["reminder_template_keys"] = str(exc)
+    else:
+        account.reminder_template_keys = ",".join(keys)
+        if template_id and not keys:
+            errors["reminder_template_keys"] = "填写了提醒模板ID，还须填写模板的字段名"
+    if template_id and (account.is_external or not account.api_enabled):
+        errors["reminder_template_id"] = "只有由本平台托管且具备接口权限的公众号才能发送模板消息"
+    return errors
+
+
 def _check_account(account: OfficialAccount) -> None:
     errors: dict[str, str] = {}
     org = account.org
@@ -125,6 +148,7 @@ def _check_account(account: OfficialAccount) -> None:
             errors["app_id"] = f"AppID {account.app_id} 已登记在另一个公众号"
     if account.posts_per_week < 1 or account.posts_per_week > 50:
         errors["posts_per_week"] = "每周发布目标应在 1 到 50 篇之间"
+    errors.update(_check_reminder_template(account))
     if not account.is_external:
         if account.message_mode != MessageMode.PLAIN and not account.has_aes_key:
             errors.setdefault("message_mode", "兼容模式和安全模式需要先填写 EncodingAESKey")

@@ -107,3 +107,27 @@ def purge_shared_keys() -> int:
     from .store import purge_expired
 
     return purge_expired()
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5)
+def template_message_send(
+    self: Any, account_id: int, openid: str, template_id: str, data: dict[str, Any], url: str
+) -> None:
+    """Send one template message (a notification on the cadre's WeChat); errors are logged, never raised
+    to the notification that caused it. Quota and network errors are retried."""
+    from .models import OfficialAccount
+
+    account = OfficialAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return
+    try:
+        client_for(account).template_send(openid=openid, template_id=template_id, data=data, url=url)
+    except QuotaExceeded as exc:
+        if self.request.is_eager:
+            logger.warning("mp: template message via account %s not sent: %s", account_id, exc)
+            return
+        raise self.retry(countdown=exc.retry_after) from None
+    except WeChatAPIError as exc:
+        if exc.errcode is None and not self.request.is_eager:
+            raise self.retry(countdown=120) from None
+        logger.warning("mp: template message via account %s not sent: %s", account_id, exc)

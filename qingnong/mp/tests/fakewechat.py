@@ -2,10 +2,10 @@
 
 It implements the documented paths and JSON the platform uses — ``stable_token`` (normal and forced
 refresh, 7,200 s tokens renewed in their last 5 minutes), ``qrcode/create``, ``menu/create``,
-``material/add_material``, ``draft/add``, ``freepublish/submit`` and ``freepublish/get``, and
-``datacube/getarticlesummary`` / ``getuserread`` — and checks the access token of every call the way WeChat
-does: missing → 41001, unknown → 40001, revoked → 40014, expired → 42001. Tests can expire tokens and
-queue error codes for a path.
+``material/add_material``, ``draft/add``, ``freepublish/submit`` and ``freepublish/get``,
+``datacube/getarticlesummary`` / ``getuserread`` and ``message/template/send`` — and checks the access
+token of every call the way WeChat does: missing → 41001, unknown → 40001, revoked → 40014, expired →
+42001. Tests can expire tokens and queue error codes for a path.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class FakeWeChat:
         self.drafts: dict[str, list[dict[str, Any]]] = {}
         self.publishes: dict[str, dict[str, Any]] = {}
         self.publish_status = 0
+        self.template_messages: list[dict[str, Any]] = []
         self.article_summary: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.user_read: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.token_delay = 0.0
@@ -135,10 +136,24 @@ class FakeWeChat:
             "/cgi-bin/freepublish/get": self.freepublish_get,
             "/datacube/getarticlesummary": self.getarticlesummary,
             "/datacube/getuserread": self.getuserread,
+            "/cgi-bin/message/template/send": self.template_send,
         }.get(path)
         if handler is None:
             return {"errcode": 40066, "errmsg": "invalid url"}
         return handler(appid, body, query)
+
+    def template_send(self, appid: str, body: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        if not body.get("touser"):
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        if not body.get("template_id"):
+            return {"errcode": 40037, "errmsg": "invalid template_id"}
+        data = body.get("data") or {}
+        for key, item in data.items():
+            if key.startswith("thing") and len(item.get("value", "")) > 20:
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value exceeds limit"}
+        with self.lock:
+            self.template_messages.append({"appid": appid, **body})
+            return {"errcode": 0, "errmsg": "ok", "msgid": len(self.template_messages)}
 
     def stable_token(self, body: dict[str, Any]) -> dict[str, Any]:
         if self.token_delay:
