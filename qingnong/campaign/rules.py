@@ -409,19 +409,59 @@ def _account_names(org_ids: list[int]) -> list[tuple[int, str, str]]:
 R6_FIELDS = ("owner", "member_count", "bases", "qr")
 
 
+def _r6_complete(valid_since: datetime.datetime) -> Q:
+    """A group whose ledger entry is complete (R6), as a filter."""
+    from qingnong.wxgroups.choices import GroupType
+
+    return (
+        ~Q(name="")
+        & Q(owner__isnull=False)
+        & Q(member_count__gt=0)
+        & (~Q(group_type=GroupType.TUANQING) | ~(Q(bases__isnull=True) | Q(bases=[])))
+        & ~Q(qr_image="")
+        & Q(qr_image__isnull=False)
+        & Q(qr_uploaded_at__gt=valid_since)
+    )
+
+
 @rule("R6", "乡镇、村和直属团组织微信群信息填入台账")
 def r6_ledger(ctx: RuleContext) -> RuleReport:
     """Every live group of a township, village or direct org is in the ledger with its required fields:
-    name, owner cadre, member count, basis (团青), and a QR code no older than the campaign's days."""
+    name, owner cadre, member count, basis (团青), and a QR code no older than the campaign's days.
+
+    Two queries whatever the tree: the counts grouped by the result org the group lies under (its path
+    cut to the deepest result path), and the incomplete groups for the evidence — at most
+    ``evidence_limit`` per deepest result org (a window), which holds the first ones of every ancestor."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber, Substr
+
     from qingnong.wxgroups.choices import GroupType
     from qingnong.wxgroups.models import ChatGroup
 
     valid_since = timezone.now() - datetime.timedelta(days=ctx.campaign.qr_valid_days)
-    groups = (
-        ChatGroup.objects.filter(ctx.root.subtree_q("org__path"), org__level__in=GRASSROOTS_LEVELS)
-        .live()
-        .order_by("org__path", "name")
-        .values_list(
+    complete = _r6_complete(valid_since)
+    orgs = ctx.result_orgs()
+    tally = Tally(orgs)
+    groups = ChatGroup.objects.filter(
+        ctx.root.subtree_q("org__path"), org__level__in=GRASSROOTS_LEVELS
+    ).live()
+    under = Substr("org__path", 1, tally.deepest)
+    counts = (
+        groups.annotate(under=under)
+        .order_by()
+        .values("under")
+        .annotate(total=Count("id"), ok=Count("id", filter=complete))
+        .values_list("under", "total", "ok")
+    )
+    for path, total, ok in counts:
+        tally.add_counts(path, total, ok)
+    if ctx.evidence_limit != 0:
+        failing = groups.exclude(complete)
+        if ctx.evidence_limit is not None:
+            failing = failing.annotate(
+                rank=Window(RowNumber(), partition_by=[under], order_by=[F("org__path"), F("name"), F("pk")])
+            ).filter(rank__lte=ctx.evidence_limit)
+        rows = failing.order_by("org__path", "name", "pk").values_list(
             "name",
             "group_type",
             "owner_id",
@@ -432,34 +472,29 @@ def r6_ledger(ctx: RuleContext) -> RuleReport:
             "org__name",
             "org__path",
         )
-    )
-    orgs = ctx.result_orgs()
-    tally = Tally(orgs)
-    for name, gtype, owner, count, bases, qr_image, qr_at, org_name, path in groups:
-        missing = []
-        if not name:
-            missing.append("群名称")
-        if owner is None:
-            missing.append("群主")
-        if not count:
-            missing.append("成员数")
-        if gtype == GroupType.TUANQING and not bases:
-            missing.append("组建基础（缘）")
-        if not qr_image or qr_at is None or qr_at <= valid_since:
-            missing.append(f"{ctx.campaign.qr_valid_days}天内的群二维码")
-        tally.add(
-            path,
-            not missing,
-            {"group": name, "org": org_name, "missing": "、".join(missing)},
-            ctx.evidence_limit,
-        )
-    root, rows = _ratio_results(ctx, "R6", tally, orgs, 100)
+        days = ctx.campaign.qr_valid_days
+        for name, gtype, owner, count, bases, qr_image, qr_at, org_name, path in rows:
+            missing = []
+            if not name:
+                missing.append("群名称")
+            if owner is None:
+                missing.append("群主")
+            if not count:
+                missing.append("成员数")
+            if gtype == GroupType.TUANQING and not bases:
+                missing.append("组建基础（缘）")
+            if not qr_image or qr_at is None or qr_at <= valid_since:
+                missing.append(f"{days}天内的群二维码")
+            tally.add_evidence(
+                path, {"group": name, "org": org_name, "missing": "、".join(missing)}, ctx.evidence_limit
+            )
+    root, rows_out = _ratio_results(ctx, "R6", tally, orgs, 100)
     return RuleReport(
         "R6",
         "乡镇、村和直属团组织的微信群信息完整填入台账",
         ctx.campaign.due_date("R6"),
         root,
-        [r for r in rows if tally.den[r.org_id]],
+        [r for r in rows_out if tally.den[r.org_id]],
         [("group", "微信群"), ("org", "组织"), ("missing", "缺少")],
     )
 

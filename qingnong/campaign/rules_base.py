@@ -156,6 +156,22 @@ class Tally:
             elif evidence is not None and (limit is None or len(self.evidence[org.pk]) < limit):
                 self.evidence[org.pk].append(evidence)
 
+    def add_counts(self, path: str, total: int, ok: int) -> None:
+        """Counts already aggregated in SQL for the rows under ``path``."""
+        for org in self.owners(path):
+            self.den[org.pk] += total
+            self.num[org.pk] += ok
+
+    def add_evidence(self, path: str, evidence: dict[str, Any], limit: int | None = None) -> None:
+        for org in self.owners(path):
+            if limit is None or len(self.evidence[org.pk]) < limit:
+                self.evidence[org.pk].append(evidence)
+
+    @property
+    def deepest(self) -> int:
+        """The longest result path: rows grouped by their path cut to it keep every owner."""
+        return self.lengths[-1] if self.lengths else 0
+
     def ratio(self, org: Org) -> float | None:
         den = self.den[org.pk]
         return round(100 * self.num[org.pk] / den, 1) if den else None

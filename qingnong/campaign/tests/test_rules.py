@@ -133,6 +133,49 @@ def test_r6_required_fields(scope_world, campaign):
     assert good.pk
 
 
+def test_r6_counts_and_evidence_match_a_row_by_row_reading(scope_world, campaign):
+    """R6 aggregates in SQL; a plain reading of every group must give the same counts and, per org, the
+    first ``evidence_limit`` incomplete groups in ledger order."""
+    w = scope_world
+    now = timezone.now()
+    owner = cadre(w.village_in, "群主")
+    fresh = {"qr_image": "public/x.jpg", "qr_uploaded_at": now}
+    group(w.village_in, name="甲完整", owner=owner, **fresh)
+    group(w.village_in, name="乙无群主", **fresh)
+    group(
+        w.village_in,
+        name="丙旧码",
+        owner=owner,
+        qr_image="public/x.jpg",
+        qr_uploaded_at=now - datetime.timedelta(days=30),
+    )
+    group(w.village_in, name="丁无缘", owner=owner, bases=[], **fresh)
+    group(w.village_in, gtype="exclusive", name="戊专属无缘", owner=owner, bases=[], **fresh)
+    group(w.town_in, name="己镇群无人数", owner=owner, member_count=0, **fresh)
+    group(w.village_out, name="庚外县完整", owner=owner, **fresh)
+    group(w.village_out, name="辛外县无码", owner=owner)
+    group(w.village_out, name="壬已解散", status="dissolved")
+    report = evaluate("R6", RuleContext(campaign=campaign, root=w.city, today=ON, depth=3, evidence_limit=2))
+    by_org = {r.org_id: r for r in [report.root, *report.results]}
+    # Ledger order: org path (a township before its villages), then name (丁 < 丙 < 乙 in code points).
+    expected = {  # org: (complete, total, first incomplete)
+        w.city: (3, 8, ["己镇群无人数", "丁无缘"]),
+        w.county_in: (2, 6, ["己镇群无人数", "丁无缘"]),
+        w.town_in: (2, 6, ["己镇群无人数", "丁无缘"]),
+        w.village_in: (2, 5, ["丁无缘", "丙旧码"]),
+        w.county_out: (1, 2, ["辛外县无码"]),
+        w.village_out: (1, 2, ["辛外县无码"]),
+    }
+    for org, (ok, total, first) in expected.items():
+        result = by_org[org.pk]
+        assert result.value == round(100 * ok / total, 1), org.name
+        assert [e["group"] for e in result.evidence] == first, org.name
+    town = {e["group"]: e["missing"] for e in evaluate("R6", ctx(campaign, w.town_in, depth=1)).root.evidence}
+    assert town["己镇群无人数"] == "成员数" and town["丁无缘"] == "组建基础（缘）"
+    assert "戊专属无缘" not in town and town["丙旧码"] == f"{campaign.qr_valid_days}天内的群二维码"
+    assert "群主" in town["乙无群主"]
+
+
 def test_r9_r10_submissions(scope_world, campaign):
     from qingnong.campaign.tests.test_campaign import _upload
 
