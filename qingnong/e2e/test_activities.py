@@ -42,6 +42,10 @@ def test_village_cadre_records_an_activity_on_a_phone(live_server, phone, login,
     activity = Activity.objects.get()
     assert activity.participants == 36 and list(activity.groups.all()) == [group]
     assert page.locator(".qn-photos img").count() == 1
+    # The photo is served by another request: wait until the browser has decoded it.
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.qn-photos img'); return i.complete; })()"
+    )
     assert page.evaluate("document.querySelector('.qn-photos img').naturalWidth") == 64
 
     page.goto(f"{live_server.url}/activities/calendar/")
