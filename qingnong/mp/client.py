@@ -17,6 +17,7 @@ import datetime
 import json
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -74,20 +75,23 @@ def api_base() -> str:
 # --- the shared token -----------------------------------------------------------------------
 
 
-class TokenStore:
+class TokenStore(ABC):
     """Where an account's token lives between calls, and the lock its refresher holds."""
 
     def __init__(self, account_id: int) -> None:
         self.account_id = account_id
 
+    @abstractmethod
     def read(self) -> tuple[str, float] | None:
-        raise NotImplementedError
+        """The token and when it expires (epoch seconds), or None."""
 
+    @abstractmethod
     def write(self, token: str, expires_in: int) -> None:
-        raise NotImplementedError
+        """Keep ``token`` for ``expires_in`` seconds."""
 
+    @abstractmethod
     def refresh_lock(self) -> Any:
-        raise NotImplementedError
+        """A context manager held by the one process that refreshes the token."""
 
 
 class RedisTokenStore(TokenStore):
