@@ -233,9 +233,35 @@ class CadreFollowStatus:
 
 def cadre_follow_status(cadre: Cadre) -> list[CadreFollowStatus]:
     """Each recommended account and whether ``cadre`` follows it (two queries)."""
-    accounts = recommended_accounts()
+    return _follow_status(cadre, recommended_accounts())
+
+
+def _follow_status(cadre: Cadre, accounts: list[OfficialAccount]) -> list[CadreFollowStatus]:
     follows = {f.account_id: f for f in CadreFollow.objects.filter(cadre=cadre, account__in=accounts)}
     return [CadreFollowStatus(a, follows.get(a.pk)) for a in accounts]
+
+
+def reminder_accounts(cadre: Cadre) -> list[OfficialAccount]:
+    """The accounts that can carry ``cadre``'s reminders to their WeChat (served here, with API rights and
+    a reminder template), at the cadre's org or above it, nearest first; recommended ones excluded (the
+    cadre binds those for R8 already)."""
+    ancestors = [
+        cadre.org.path[:n] for n in range(cadre.org.steplen, len(cadre.org.path) + 1, cadre.org.steplen)
+    ]
+    qs = (
+        OfficialAccount.objects.filter(
+            is_active=True, is_external=False, api_enabled=True, recommended=False, org__path__in=ancestors
+        )
+        .exclude(reminder_template_id="")
+        .select_related("org")
+        .order_by("-org__depth", "name", "pk")
+    )
+    return list(qs)
+
+
+def cadre_reminder_status(cadre: Cadre) -> list[CadreFollowStatus]:
+    """Each account that can carry the cadre's reminders and whether the cadre has bound their WeChat."""
+    return _follow_status(cadre, reminder_accounts(cadre))
 
 
 def cadre_follow_rows(

@@ -480,9 +480,14 @@ def bind_code_create(
 ) -> QrCode:
     """A personal one-time bind code (temporary, 10 minutes) the cadre scans with their own WeChat."""
     _actor_cadre(actor, cadre)
-    if not account.recommended or account.is_external or not account.api_enabled:
+    if (
+        not (account.recommended or account.reminder_template_id)
+        or account.is_external
+        or not account.api_enabled
+    ):
         raise RuleError(
-            f"“{account.name}”不能生成绑定二维码（需为本平台托管且具备接口权限的推荐公众号）", code="no_bind"
+            f"“{account.name}”不能生成绑定二维码（需为本平台托管、具备接口权限，且为推荐公众号或已设置提醒模板）",
+            code="no_bind",
         )
     scene = "b" + secrets.token_urlsafe(16).replace("-", "x").replace("_", "y")
     try:

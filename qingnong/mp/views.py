@@ -9,7 +9,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -733,6 +733,7 @@ def _qr_svg(content: str) -> SafeString:
 def my_follows(request: HttpRequest) -> HttpResponse:
     cadre = _my_cadre(request)
     statuses = selectors.cadre_follow_status(cadre)
+    reminders = selectors.cadre_reminder_status(cadre)
     bind_pk = request.GET.get("bind")
     bind_svg = None
     if bind_pk and bind_pk.isdigit():
@@ -742,12 +743,17 @@ def my_follows(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mp/my_follows.html",
-        {"title": "我的关注", "cadre": cadre, "statuses": statuses, "bind": bind_svg},
+        {"title": "我的关注", "cadre": cadre, "statuses": statuses, "reminders": reminders, "bind": bind_svg},
     )
 
 
-def _recommended(pk: int) -> OfficialAccount:
-    account = OfficialAccount.objects.filter(pk=pk, recommended=True, is_active=True).first()
+def _followable(pk: int) -> OfficialAccount:
+    """A recommended account (R8), or one that carries reminders (a bind code links the cadre's WeChat)."""
+    account = (
+        OfficialAccount.objects.filter(pk=pk, is_active=True)
+        .filter(Q(recommended=True) | ~Q(reminder_template_id=""))
+        .first()
+    )
     if account is None:
         raise Http404("对象不存在")
     return account
@@ -755,7 +761,7 @@ def _recommended(pk: int) -> OfficialAccount:
 
 def _follow_action(request: HttpRequest, pk: int, func: Any, ok: str) -> HttpResponse:
     cadre = _my_cadre(request)
-    account = _recommended(pk)
+    account = _followable(pk)
     try:
         result = func(actor=request.user, cadre=cadre, account=account)
     except (ValidationError, PermissionDenied) as exc:

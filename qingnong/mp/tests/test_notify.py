@@ -164,3 +164,44 @@ def test_daily_todo_reaches_the_cadres_wechat(fake_wechat, scope_world, django_c
     assert {m["data"]["thing1"]["value"] for m in sent} == {
         n.title if len(n.title) <= 20 else n.title[:19] + "…" for n in mine
     }
+
+
+def test_cadre_binds_their_wechat_to_the_reminder_account(fake_wechat, scope_world):
+    """An account that is not recommended (R8) but carries reminders is offered on 我的关注; its bind code
+    links the cadre's openid, after which their notifications reach WeChat. An account with neither is
+    refused, and nothing is written."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from qingnong.mp.models import QrCode
+
+    w = scope_world
+    fake_wechat.register(OTHER_APP.app_id, OTHER_APP.app_secret)
+    county = _with_template(make_account(w.county_in, creds=OTHER_APP))
+    plain = make_account(w.city, name="青农安庆")
+    cadre = cadre_create(actor=SYSTEM, org=w.village_in, name="村干部")
+    user = user_create(
+        actor=SYSTEM, username="cg", password="Some-pass-2014", home_org=w.village_in, cadre=cadre
+    )
+    outsider = cadre_create(actor=SYSTEM, org=w.village_out, name="外县干部")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("mp:my_follows")).content.decode()
+    assert "微信提醒" in page and county.name in page and "未绑定" in page
+    assert plain.name not in page
+    from qingnong.mp.selectors import reminder_accounts
+
+    assert reminder_accounts(outsider) == []  # 太湖's cadre is not under 怀宁's account
+    assert client.post(reverse("mp:follow_bind", args=[plain.pk])).status_code == 404
+    with pytest.raises(ValidationError) as exc:
+        services.bind_code_create(actor=user, cadre=cadre, account=plain)
+    assert "提醒模板" in " ".join(exc.value.messages)
+    assert not QrCode.objects.filter(kind="bind").exists()
+    bound = client.post(reverse("mp:follow_bind", args=[county.pk]))
+    assert bound.status_code == 302 and "?bind=" in bound["Location"]
+    code = QrCode.objects.get(kind="bind", account=county)
+    assert services.follow_bind_by_scan(account_id=county.pk, scene=code.scene, openid="oMine").startswith(
+        "绑定成功"
+    )
+    assert "已绑定" in client.get(reverse("mp:my_follows")).content.decode()
+    assert reminder_targets([user.pk])[user.pk].openid == "oMine"
