@@ -163,7 +163,7 @@ class Cadre(models.Model):
     scope_path_field = "org__path"
 
     org = models.ForeignKey(Org, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="cadres")
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
     phone = models.CharField(_("手机号"), max_length=11, null=True, blank=True, unique=True)
@@ -181,6 +181,9 @@ class Cadre(models.Model):
         verbose_name = _("团干部")
         verbose_name_plural = _("团干部")
         ordering = ["org__path", "name", "id"]
+        # Names are looked up exactly (import by name + phone) or by icontains (no index helps): a plain
+        # index, without the pattern-ops twin Django adds to ``db_index`` on PostgreSQL.
+        indexes = [models.Index(fields=["name"], name="cadre_name_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -213,8 +216,9 @@ class Position(models.Model):
     cadre = models.ForeignKey(
         Cadre, verbose_name=_("团干部"), on_delete=models.CASCADE, related_name="positions"
     )
+    # No index of its own: ``position_org_end_idx`` (org, end_date) serves every lookup by org.
     org = models.ForeignKey(
-        Org, verbose_name=_("任职组织"), on_delete=models.PROTECT, related_name="positions"
+        Org, verbose_name=_("任职组织"), on_delete=models.PROTECT, related_name="positions", db_index=False
     )
     title = models.CharField(_("职务"), max_length=20, choices=PositionTitle.choices)
     title_text = models.CharField(_("职务全称"), max_length=50, blank=True)
