@@ -17,15 +17,12 @@ never touches the in-app notification (quota: retried after WeChat's back-off).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 KEY = re.compile(r"^(thing|time|date|phrase|character_string|number|amount|const|letter|symbol)\d{1,2}$")
 LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "letter": 32, "symbol": 5, "number": 32}
