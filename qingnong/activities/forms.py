@@ -16,6 +16,7 @@ from qingnong.wxgroups.models import ChatGroup
 from qingnong.youth.models import Youth
 
 from .choices import ActivityStatus, ActivityTheme, ActivityType
+from .services import ACTIVITY_FIELDS
 
 BLANK = [("", "全部")]
 DATE = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
@@ -112,19 +113,7 @@ class ActivityForm(ScopedForm):
         if activity is not None:
             self.fields["photos"].label = "添加照片"
             if not self.is_bound:
-                for name in (
-                    "org",
-                    "title",
-                    "activity_type",
-                    "theme",
-                    "status",
-                    "held_on",
-                    "duration_hours",
-                    "place",
-                    "participants",
-                    "description",
-                    "link",
-                ):
+                for name in ACTIVITY_FIELDS:
                     self.initial[name] = getattr(activity, name)
                 self.initial["groups"] = list(activity.groups.values_list("pk", flat=True))
                 self.initial["youth_names"] = "、".join(y.name for y in activity.youth.order_by("name"))

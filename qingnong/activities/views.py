@@ -150,17 +150,7 @@ class ActivityCreateView(ObjectEditView):
         data = dict(form.cleaned_data)
         return services.activity_create(
             actor=self.request.user,
-            org=data["org"],
-            title=data["title"],
-            activity_type=data["activity_type"],
-            theme=data["theme"],
-            status=data["status"],
-            held_on=data["held_on"],
-            duration_hours=data["duration_hours"],
-            place=data["place"],
-            participants=data["participants"],
-            description=data["description"],
-            link=data["link"],
+            **{name: data[name] for name in services.ACTIVITY_FIELDS},
             groups=list(data["groups"]),
             youth=data["youth_names"],
             photos=data["photos"],

@@ -31,7 +31,14 @@ from qingnong.sheets.definitions import (
 )
 from qingnong.sheets.definitions import Date as DateType
 
-from .bulk import CadreChange, NewCadre, NewPosition, cadre_import_rows, org_bulk_import
+from .bulk import (
+    POSITION_COLUMNS,
+    CadreChange,
+    NewCadre,
+    NewPosition,
+    cadre_import_rows,
+    org_bulk_import,
+)
 from .choices import SINGLE_HOLDER_TITLES, Gender, GrassrootsKind, OrgLevel, OrgStatus, PositionTitle
 from .models import Cadre, Org, Position
 from .services import (
@@ -319,19 +326,8 @@ _CADRE_VALUES = (
     "created_at",
     "updated_at",
 )
-_POSITION_VALUES = (
-    "pk",
-    "cadre_id",
-    "org_id",
-    "title",
-    "title_text",
-    "is_leadership",
-    "is_committee",
-    "is_full_time",
-    "start_date",
-    "end_date",
-    "created_at",
-)
+# A position as the import reads it back: its id and the columns the bulk writer stores.
+_POSITION_VALUES = ("pk", *POSITION_COLUMNS)
 
 TITLE_WORDS = {
     "团委书记": PositionTitle.SECRETARY,
