@@ -190,8 +190,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Dashboard figures (rule reports, rollup counts) are served at most this old; 0 turns caching off.
+# Dashboard figures (rule reports, rollup counts) are current for this long; 0 computes them on demand.
 FIGURES_CACHE_SECONDS = 0 if TESTING else int(os.environ.get("FIGURES_CACHE_SECONDS", "600"))
+# Above this many orgs in its subtree, a dashboard's figures are computed in the background and the page
+# serves the last ones it has (see qingnong/core/figures.py).
+DASHBOARD_LIVE_MAX_ORGS = int(os.environ.get("DASHBOARD_LIVE_MAX_ORGS", "2000"))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 
 from qingnong.campaign.models import Campaign
@@ -30,7 +31,7 @@ from qingnong.campaign.rules_base import (
     rule_ids,
 )
 from qingnong.campaign.selectors import TimelineItem, campaign_for, campaign_timeline
-from qingnong.core.figures import figures_cached
+from qingnong.core.figures import figures_get
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import subtree_q
 from qingnong.orgs.choices import OrgStatus
@@ -52,7 +53,9 @@ class ChildRow:
 
 @dataclass
 class Dashboard:
-    """Everything the page shows for one org on one day."""
+    """Everything the page shows for one org on one day. ``pending``: a large subtree whose figures are
+    being computed in the background for the first time (nothing to show yet); ``stale``: the figures
+    shown are older than the store's freshness, newer ones being computed."""
 
     org: Org
     today: datetime.date
@@ -62,10 +65,23 @@ class Dashboard:
     children: list[ChildRow]
     timeline: list[TimelineItem] = field(default_factory=list)
     figures_at: datetime.datetime | None = None
+    matrix: dict[tuple[str, str], int] = field(default_factory=dict)
+    pending: bool = False
+    stale: bool = False
+    refreshing: bool = False
 
     def rule_result(self, rule_id: str) -> OrgResult | None:
         report = self.reports.get(rule_id)
         return report.root if report else None
+
+
+@dataclass
+class BoardFigures:
+    """The computed part of a dashboard, the same for every user: what the figures store keeps."""
+
+    reports: dict[str, RuleReport]
+    by_child: dict[str, dict[str, int] | None]
+    matrix: dict[tuple[str, str], int]
 
 
 def evaluate_all(
@@ -79,6 +95,26 @@ def evaluate_all(
     """Every registered rule at ``org`` (whatever is registered now: R7, R8, R11, R12 join when added)."""
     ctx = RuleContext(campaign=campaign, root=org, today=today, depth=depth, evidence_limit=evidence_limit)
     return {rule_id: evaluate(rule_id, ctx) for rule_id in rule_ids()}
+
+
+def board_figures(
+    org: Org, campaign: Campaign | None, today: datetime.date, evidence_limit: int | None
+) -> BoardFigures:
+    reports = evaluate_all(campaign, org, today, evidence_limit=evidence_limit) if campaign else {}
+    return BoardFigures(reports, counts_by_child(org.path, org.depth, today), group_matrix(org))
+
+
+def board_key(org: Org, evidence_limit: int | None) -> str:
+    return f"board:{org.pk}:{evidence_limit}"
+
+
+def subtree_size(org: Org) -> int:
+    return Org.objects.filter(subtree_q("path", org.path)).count()
+
+
+def computed_in_background(org: Org) -> bool:
+    """Whether the org's figures take too long to compute in a request (``DASHBOARD_LIVE_MAX_ORGS``)."""
+    return subtree_size(org) > int(getattr(settings, "DASHBOARD_LIVE_MAX_ORGS", 2000))
 
 
 def visible_children(user: Any, org: Org) -> list[Org]:
@@ -96,44 +132,60 @@ def dashboard_for(
     today: datetime.date,
     evidence_limit: int | None = PAGE_EVIDENCE,
     fresh: bool = False,
+    wait: bool = False,
+    live: bool = False,
 ) -> Dashboard:
-    """The dashboard of ``org``: its rule reports and counts come from the figures cache (at most
-    ``FIGURES_CACHE_SECONDS`` old, the same for every user), the children visible to ``user`` live."""
+    """The dashboard of ``org``: its rule reports and counts from the figures store (the same for every
+    user, see ``qingnong.core.figures``), the children visible to ``user`` live. The page's figures of a
+    large subtree are computed in the background (``refresh_dashboard_figures``); ``wait`` computes them
+    here when none exist yet (an export asked for a file), ``live`` always (the background job itself)."""
+    from .tasks import refresh_dashboard_figures
+
     campaign = campaign_for(org, on=today)
-    reports: dict[str, RuleReport] = {}
-    figures_at = None
-    if campaign is not None:
-        stamp = campaign.updated_at.timestamp()
-        reports, figures_at = figures_cached(
-            f"rules:{campaign.pk}:{stamp}:{org.pk}:{today}:{evidence_limit}",
-            lambda: evaluate_all(campaign, org, today, evidence_limit=evidence_limit),
-            fresh=fresh,
-        )
-    by_child, counted_at = figures_cached(
-        f"counts:{org.pk}:{today}", lambda: counts_by_child(org.path, org.depth, today), fresh=fresh
+    version = f"{campaign.pk}:{campaign.updated_at.timestamp()}:{today}" if campaign else f"-:{today}"
+
+    def compute() -> BoardFigures:
+        return board_figures(org, campaign, today, evidence_limit)
+
+    got = figures_get(
+        board_key(org, evidence_limit),
+        compute,
+        version=version,
+        fresh=fresh,
+        refresh=lambda: refresh_dashboard_figures.delay(org.pk),
+        in_background=lambda: not live and evidence_limit == PAGE_EVIDENCE and computed_in_background(org),
     )
-    figures_at = min(figures_at, counted_at) if figures_at else counted_at
-    totals: dict[str, int | None] = {
+    figures = got.value
+    if figures is None and wait:
+        figures = compute()
+    board = Dashboard(
+        org=org,
+        today=today,
+        campaign=campaign,
+        reports={},
+        counts={},
+        children=[],
+        timeline=campaign_timeline(campaign, today=today) if campaign else [],
+        figures_at=got.at,
+        pending=figures is None,
+        stale=got.stale,
+        refreshing=got.refreshing,
+    )
+    if figures is None:
+        return board
+    board.reports, board.matrix = figures.reports, figures.matrix
+    by_child = figures.by_child
+    board.counts = {
         key: (sum(values.values()) if values is not None else None) for key, values in by_child.items()
     }
-    children = []
     for child in visible_children(user, org):
         counts = {
             key: (values.get(child.path, 0) if values is not None else None)
             for key, values in by_child.items()
         }
-        results = {rule_id: report.for_org(child.pk) for rule_id, report in reports.items()}
-        children.append(ChildRow(child, counts, results))
-    return Dashboard(
-        org=org,
-        today=today,
-        campaign=campaign,
-        reports=reports,
-        counts=totals,
-        children=children,
-        timeline=campaign_timeline(campaign, today=today) if campaign else [],
-        figures_at=figures_at,
-    )
+        results = {rule_id: report.for_org(child.pk) for rule_id, report in board.reports.items()}
+        board.children.append(ChildRow(child, counts, results))
+    return board
 
 
 # --- KPI cards ----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 
-from qingnong.core.figures import figures_cached
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import grant_paths, path_in_scope
 from qingnong.core.views import ScopedViewMixin, object_or_404
@@ -70,13 +69,24 @@ class BoardMixin(ScopedViewMixin):
             raise Http404("没有可访问的组织")
         return root
 
-    def board(self, org: Org, *, evidence_limit: int | None = selectors.PAGE_EVIDENCE) -> selectors.Dashboard:
+    def board(
+        self, org: Org, *, evidence_limit: int | None = selectors.PAGE_EVIDENCE, wait: bool = False
+    ) -> selectors.Dashboard:
         return selectors.dashboard_for(
             user=self.request.user,
             org=org,
             today=timezone.localdate(),
             evidence_limit=evidence_limit,
             fresh=self.request.GET.get("fresh") == "1",
+            wait=wait,
+        )
+
+    def crumbs(self, org: Org) -> list[Org]:
+        # The org's own path in the list keeps one query even for a root (same count at any depth).
+        return list(
+            Org.objects.restrict(self.request.user, Action.VIEW)
+            .filter(path__in=[*org.ancestor_paths(), org.path])
+            .exclude(pk=org.pk)
         )
 
     def indicator(self, board: selectors.Dashboard) -> str:
@@ -129,6 +139,19 @@ class DashboardView(BoardMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         org = self.current_org()
         board = self.board(org)
+        if request.GET.get("part") == "status":
+            # The "being computed" notice polls here; the page reloads once the figures exist.
+            if board.pending:
+                return render(request, "dashboard/_computing.html", {"org": org})
+            response = HttpResponse("")
+            response["HX-Refresh"] = "true"
+            return response
+        if board.pending:
+            return render(
+                request,
+                "dashboard/computing.html",
+                {"title": "数据看板", "board": board, "org": org, "crumbs": self.crumbs(org)},
+            )
         indicator = self.indicator(board)
         descending = self.descending()
         context: dict[str, Any] = {
@@ -145,11 +168,7 @@ class DashboardView(BoardMixin, View):
         }
         if request.GET.get("part") == "ranking":
             return render(request, "dashboard/_ranking.html", context)
-        matrix, _at = figures_cached(
-            f"matrix:{org.pk}:{board.today}",
-            lambda: selectors.group_matrix(org),
-            fresh=request.GET.get("fresh") == "1",
-        )
+        matrix = board.matrix
         start = board.campaign.survey_start if board.campaign else board.today.replace(month=1, day=1)
         trend = selectors.trend(
             org, start=min(start, board.today), end=board.today, keys=selectors.trend_keys(board)
@@ -163,12 +182,7 @@ class DashboardView(BoardMixin, View):
                 "groups": tables.group_sheet(matrix),
                 "charts": _chart_data(board, matrix, trend),
                 "has_trend": bool(trend.days),
-                # The org's own path in the list keeps one query even for a root (same count at any depth).
-                "crumbs": list(
-                    Org.objects.restrict(request.user, Action.VIEW)
-                    .filter(path__in=[*org.ancestor_paths(), org.path])
-                    .exclude(pk=org.pk)
-                ),
+                "crumbs": self.crumbs(org),
                 "roots": roots if len(roots) > 1 else [],
                 "child_level": board.children[0].org.get_level_display() if board.children else "",
             }
@@ -190,7 +204,9 @@ class DashboardExportView(BoardMixin, View):
         if table not in EXPORTS or fmt not in FORMATS:
             raise Http404("没有这个表")
         org = self.current_org()
-        board = self.board(org, evidence_limit=None if table == "late" else 0)
+        # Only the late list needs every evidence row; the other tables are the page's own figures.
+        late = table == "late"
+        board = self.board(org, evidence_limit=None if late else selectors.PAGE_EVIDENCE, wait=not late)
         name = tables.stamp(board)
         if table == "ranking":
             sheets = [tables.ranking_sheet(board, self.indicator(board), self.descending())]
@@ -202,7 +218,7 @@ class DashboardExportView(BoardMixin, View):
             sheets = [tables.timeline_sheet(board)]
             name = f"时间节点-{name}"
         elif table == "groups":
-            sheets = [tables.group_sheet(selectors.group_matrix(org))]
+            sheets = [tables.group_sheet(board.matrix)]
             name = f"微信群类型与状态-{name}"
         else:
             start = board.campaign.survey_start if board.campaign else board.today.replace(month=1, day=1)
