@@ -8,6 +8,7 @@ a query per org) and returns per-org value, target, status and evidence (see ``r
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -224,15 +225,17 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
         Position.objects.current()
         .filter(ctx.root.subtree_q("org__path"), cadre__is_active=True, org__status="active")
         .filter(Q(is_leadership=True) | Q(is_committee=True))
-        .order_by("org__path", "title")
-        .values_list(
-            "cadre_id", "cadre__name", "org__name", "org__path", "title", "is_leadership", "is_committee"
-        )
+        .order_by("org__path", "title", "pk")
+        .values_list("pk", "cadre_id", "org__path", "is_leadership", "is_committee")
     )
     orgs = [o for o in ctx.result_orgs(QINGNONG_LEVELS)]
     tally = Tally(orgs)
+    # Counted per owning org; the missing positions kept aside and only those that end up as evidence
+    # read with their names.
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    missing: list[tuple[str, int]] = []
     seen: set[tuple[int, int]] = set()
-    for cadre_id, cadre_name, org_name, path, title, leadership, committee in positions:
+    for position_id, cadre_id, path, leadership, committee in positions:
         parent = owners.get(path[:-step])
         if parent is None or not expects_member(
             parent.level, is_leadership=leadership, is_committee=committee
@@ -242,19 +245,30 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
             continue
         seen.add((parent.pk, cadre_id))
         group_id = groups.get(parent.pk)
-        ok = group_id is not None and (group_id, cadre_id) in present
-        tally.add(
-            parent.path,
-            ok,
-            {
-                "group_org": parent.name,
-                "cadre": cadre_name,
-                "org": org_name,
-                "title": PositionTitle(title).label,
-                "missing": "未建群" if group_id is None else "未入群",
-            },
-            ctx.evidence_limit,
-        )
+        counts = totals[parent.path]
+        counts[0] += 1
+        if group_id is not None and (group_id, cadre_id) in present:
+            counts[1] += 1
+        else:
+            missing.append((parent.path, position_id))
+    for path, (total, ok) in totals.items():
+        tally.add_counts(path, total, ok)
+    shown = tally.pick_evidence(((path, (path, pk)) for path, pk in missing), ctx.evidence_limit)
+    read = (
+        Position.objects.select_related("cadre", "org")
+        .only("title", "cadre__name", "org__name")
+        .in_bulk([pk for _path, pk in shown])
+    )
+    for path, pk in shown:
+        position, parent = read[pk], owners[path]
+        evidence = {
+            "group_org": parent.name,
+            "cadre": position.cadre.name,
+            "org": position.org.name,
+            "title": PositionTitle(position.title).label,
+            "missing": "未建群" if parent.pk not in groups else "未入群",
+        }
+        tally.add_evidence(path, evidence, ctx.evidence_limit)
     without_group = [o for o in owners.values() if o.pk not in groups]
     due = ctx.is_due("R3")
     results = []
@@ -644,18 +658,37 @@ def r12_dormancy(ctx: RuleContext) -> RuleReport:
     """A group with no content forwarded and no activity for the campaign's N days is dormant (沉寂). Per
     org: the share of its subtree's counted groups (built, active, dormant) that are not dormant."""
     from qingnong.content.choices import GroupActivityState
-    from qingnong.content.selectors import iter_group_states
+    from qingnong.content.selectors import iter_group_idleness
+    from qingnong.wxgroups.models import ChatGroup
 
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
-    for state in iter_group_states(today=ctx.today, root=ctx.root):
-        last = state.last_on.isoformat() if state.last_on else "从未"
-        tally.add(
-            state.org_path,
-            state.state != GroupActivityState.DORMANT,
-            {"group": state.name, "org": state.org_name, "last": last, "idle_days": state.idle_days},
-            ctx.evidence_limit,
-        )
+    cut = tally.deepest
+    # Counted per path cut to the deepest result org (every owner keeps its rows), the dormant groups
+    # kept aside: only those that end up as evidence are read with their names.
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    dormant: list[tuple[str, int, int, datetime.date | None]] = []
+    for pk, path, state, idle, last_on in iter_group_idleness(today=ctx.today, root=ctx.root):
+        counts = totals[path[:cut]]
+        counts[0] += 1
+        if state == GroupActivityState.DORMANT:
+            dormant.append((path, pk, idle, last_on))
+        else:
+            counts[1] += 1
+    for path, (total, ok) in totals.items():
+        tally.add_counts(path, total, ok)
+    dormant.sort()
+    shown = tally.pick_evidence(((d[0], d) for d in dormant), ctx.evidence_limit)
+    groups = ChatGroup.objects.select_related("org").only("name", "org__name").in_bulk([d[1] for d in shown])
+    for path, pk, idle, last_on in shown:
+        group = groups[pk]
+        evidence = {
+            "group": group.name,
+            "org": group.org.name,
+            "last": last_on.isoformat() if last_on else "从未",
+            "idle_days": idle,
+        }
+        tally.add_evidence(path, evidence, ctx.evidence_limit)
     target = ctx.campaign.active_share_pct
     root, results = _ratio_results(ctx, "R12", tally, orgs, target)
     return RuleReport(

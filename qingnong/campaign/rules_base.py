@@ -9,13 +9,16 @@ number of queries whatever the subtree's size. A rule that needs data the deploy
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from qingnong.orgs.models import Org
 
 from .models import Campaign
+
+_R = TypeVar("_R")
 
 MET = "met"
 NOT_MET = "not_met"
@@ -166,6 +169,21 @@ class Tally:
         for org in self.owners(path):
             if limit is None or len(self.evidence[org.pk]) < limit:
                 self.evidence[org.pk].append(evidence)
+
+    def pick_evidence(self, rows: Iterable[tuple[str, _R]], limit: int | None) -> list[_R]:
+        """The rows (path, row), in their order, that some owner still lacks evidence for under ``limit``
+        (all of them without a limit): what is worth reading in full before ``add_evidence``."""
+        if limit is None:
+            return [row for _path, row in rows]
+        taken: dict[int, int] = defaultdict(int)
+        picked = []
+        for path, row in rows:
+            owners = [o.pk for o in self.owners(path) if taken[o.pk] < limit]
+            if owners:
+                picked.append(row)
+                for pk in owners:
+                    taken[pk] += 1
+        return picked
 
     @property
     def deepest(self) -> int:

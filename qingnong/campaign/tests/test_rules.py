@@ -26,8 +26,8 @@ def campaign(scope_world):
     return services.campaign_create(actor=SYSTEM, org=scope_world.city, year=2014)
 
 
-def ctx(campaign, root, today=ON, depth=1):
-    return RuleContext(campaign=campaign, root=root, today=today, depth=depth)
+def ctx(campaign, root, today=ON, depth=1, evidence_limit=200):
+    return RuleContext(campaign=campaign, root=root, today=today, depth=depth, evidence_limit=evidence_limit)
 
 
 def cadre(org, name, title=PositionTitle.SECRETARY, **flags):
@@ -284,3 +284,63 @@ def test_r12_dormant_groups(scope_world, campaign):
     assert village.value == 50.0 and village.status == NOT_MET
     assert village.evidence[0]["group"] == "沉寂群" and village.evidence[0]["last"] == "从未"
     assert quiet.pk
+
+
+def test_r12_counts_and_evidence_match_a_row_by_row_reading(scope_world, campaign):
+    """R12 counts per path and reads only the evidence groups in full; a plain reading of every group's
+    state must give the same value per org and, per org, the first ``evidence_limit`` dormant groups in
+    (org path, creation) order."""
+    from qingnong.content.choices import GroupActivityState
+    from qingnong.content.selectors import iter_group_states
+    from qingnong.content.services import post_record
+
+    w = scope_world
+    today = datetime.date(2014, 11, 20)
+    old = datetime.date(2014, 9, 1)
+    for org, names in (
+        (w.village_in, ["村沉寂一", "村沉寂二", "村沉寂三"]),
+        (w.town_in, ["镇沉寂"]),
+        (w.village_out, ["外县沉寂"]),
+    ):
+        for name in names:
+            group(org, name=name, founded_on=old)
+    lively = group(w.village_in, name="村活跃", founded_on=old)
+    post_record(actor=SYSTEM, group=lively, summary="转发", sent_on=datetime.date(2014, 11, 10))
+    group(w.village_out, name="外县新群", founded_on=datetime.date(2014, 11, 15))
+    group(w.village_out, name="已解散", founded_on=old, status="dissolved")
+    report = evaluate("R12", ctx(campaign, w.city, today=today, depth=3, evidence_limit=2))
+    by_org = {r.org_id: r for r in [report.root, *report.results]}
+    states = sorted(iter_group_states(today=today, root=w.city), key=lambda s: (s.org_path, s.group_id))
+    assert len(states) == 7  # the dissolved group is not counted
+    for org in (w.city, w.county_in, w.town_in, w.village_in, w.county_out, w.village_out):
+        mine = [s for s in states if s.org_path.startswith(org.path)]
+        dormant = [s for s in mine if s.state == GroupActivityState.DORMANT]
+        result = by_org[org.pk]
+        assert result.value == round(100 * (len(mine) - len(dormant)) / len(mine), 1), org.name
+        assert [e["group"] for e in result.evidence] == [s.name for s in dormant[:2]], org.name
+    assert by_org[w.village_in.pk].evidence[0] == {
+        "group": "村沉寂一",
+        "org": w.village_in.name,
+        "last": "从未",
+        "idle_days": (today - old).days,
+    }
+
+
+def test_r3_counts_a_missing_member_with_its_names_and_title(scope_world, campaign):
+    w = scope_world
+    present = cadre(w.town_in, "镇书记", is_leadership=True, is_committee=True)
+    cadre(w.town_in, "镇委员", title=PositionTitle.MEMBER, is_committee=True)
+    cadre(w.town_in, "镇非委员", title=PositionTitle.MEMBER)  # not a committee member: not expected
+    county_group = group(w.county_in, gtype="qingnong", name="青农怀宁")
+    GroupMembership.objects.create(group=county_group, cadre=present)
+    report = evaluate("R3", ctx(campaign, w.county_in, depth=0))
+    assert report.root.value == 50.0
+    expected = {
+        "group_org": w.county_in.name,
+        "cadre": "镇委员",
+        "org": w.town_in.name,
+        "title": PositionTitle.MEMBER.label,
+        "missing": "未入群",
+    }
+    assert expected in report.root.evidence
+    assert not [e for e in report.root.evidence if e["cadre"] in ("镇书记", "镇非委员")]
