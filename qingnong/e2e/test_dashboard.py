@@ -50,3 +50,33 @@ def test_county_dashboard_fits_a_phone_and_draws_charts(live_server, phone, logi
     page.select_option("#ranking select[name=indicator]", "g_tq")
     page.wait_for_function("document.querySelector('#qn-ranking').innerText.includes('1个')")
     assert "石牌镇" in page.locator("#qn-ranking").inner_text()
+
+
+def test_large_dashboard_computes_in_the_background_and_reloads_when_ready(
+    live_server, desktop, login, scope_world, settings, monkeypatch
+):
+    """A subtree too large to compute in a request: the page says its figures are being computed, polls,
+    and shows them by itself once the background job has stored them."""
+    from django.core.cache import cache
+
+    from qingnong.dashboard import tasks
+
+    w = scope_world
+    past_campaign(w)
+    group(w.village_in)
+    settings.FIGURES_CACHE_SECONDS = 600
+    settings.DASHBOARD_LIVE_MAX_ORGS = 1
+    cache.clear()
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_dashboard_figures, "delay", queued.append)
+    page = login(desktop, "city_admin")
+    notice = page.locator("#qn-figures-pending")
+    notice.wait_for()
+    assert "正在后台计算" in notice.inner_text()
+    assert page.locator("[data-kpi=R2]").count() == 0
+    assert queued == [w.city.pk]
+    tasks.refresh_dashboard_figures(w.city.pk)  # the worker finishes
+    page.wait_for_selector("[data-kpi=R2]", timeout=10_000)
+    assert "数据更新于" in page.locator("h1").inner_text()
+    assert queued == [w.city.pk]
+    cache.clear()
