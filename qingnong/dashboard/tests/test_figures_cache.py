@@ -54,6 +54,11 @@ def _r2_value(page: str) -> str:
     return page.split('data-kpi="R2"')[1].split('class="n">')[1].split("<")[0].strip()
 
 
+def _page(client, w, **params) -> str:
+    """The city's dashboard as the client gets it."""
+    return client.get("/dashboard/", {"org": w.city.pk, **params}).content.decode()
+
+
 def _new_group(w) -> None:
     ChatGroup.objects.create(org=w.village_in, group_type="tuanqing", status="built", name="新群")
 
@@ -68,12 +73,12 @@ def _age_figures(org, hours: float) -> None:
 def test_small_dashboard_serves_stored_figures_until_refreshed(scope_world, cached_figures, city_campaign):
     w = scope_world
     client = w.client("city_admin")
-    first = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    first = _page(client, w)
     assert "数据更新于" in first
     _new_group(w)
-    cached = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    cached = _page(client, w)
     assert _r2_value(cached) == _r2_value(first)  # still the stored figure
-    fresh = client.get("/dashboard/", {"org": w.city.pk, "fresh": "1"}).content.decode()
+    fresh = _page(client, w, fresh="1")
     assert _r2_value(fresh) != _r2_value(first)
 
 
@@ -82,10 +87,10 @@ def test_small_dashboard_recomputes_expired_figures_in_the_request(
 ):
     w = scope_world
     client = w.client("city_admin")
-    first = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    first = _page(client, w)
     _new_group(w)
     _age_figures(w.city, hours=1)
-    page = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(client, w)
     assert _r2_value(page) != _r2_value(first)
     assert "正在后台更新" not in page
 
@@ -106,7 +111,7 @@ def test_large_dashboard_without_figures_says_they_are_being_computed(
 ):
     w = scope_world
     client = w.client("city_admin")
-    page = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(client, w)
     assert "正在后台计算" in page
     assert 'data-kpi="R2"' not in page
     assert queued == [w.city.pk]
@@ -120,7 +125,7 @@ def test_large_dashboard_without_figures_says_they_are_being_computed(
     assert status["HX-Refresh"] == "true"
     # From now on the page is built from the stored figures: nothing is computed in the request.
     monkeypatch.setattr(selectors, "board_figures", lambda *a, **k: pytest.fail("computed in the request"))
-    page = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(client, w)
     assert 'data-kpi="R2"' in page
     assert "正在后台更新" not in page
 
@@ -129,16 +134,16 @@ def test_large_dashboard_serves_stale_figures_while_a_refresh_runs(scope_world, 
     w = scope_world
     refresh_dashboard_figures(w.city.pk)
     client = w.client("city_admin")
-    first = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    first = _page(client, w)
     _new_group(w)
     _age_figures(w.city, hours=1)
     for _ in range(2):
-        page = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+        page = _page(client, w)
         assert _r2_value(page) == _r2_value(first)
         assert "正在后台更新" in page
     assert queued == [w.city.pk]  # asked for once, whoever visits meanwhile
     refresh_dashboard_figures(w.city.pk)
-    page = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(client, w)
     assert _r2_value(page) != _r2_value(first)
     assert "正在后台更新" not in page
 
@@ -147,7 +152,7 @@ def test_large_dashboard_refresh_link_queues_instead_of_computing(scope_world, l
     w = scope_world
     refresh_dashboard_figures(w.city.pk)
     client = w.client("city_admin")
-    page = client.get("/dashboard/", {"org": w.city.pk, "fresh": "1"}).content.decode()
+    page = _page(client, w, fresh="1")
     assert "正在后台更新" in page
     assert queued == [w.city.pk]
 
@@ -156,10 +161,10 @@ def test_large_dashboard_without_a_worker_refreshes_in_the_request(scope_world, 
     """Without a broker (the demo) the refresh job runs eagerly, so the page shows fresh figures."""
     w = scope_world
     client = w.client("city_admin")
-    first = client.get("/dashboard/", {"org": w.city.pk}).content.decode()
+    first = _page(client, w)
     assert 'data-kpi="R2"' in first
     _new_group(w)
-    page = client.get("/dashboard/", {"org": w.city.pk, "fresh": "1"}).content.decode()
+    page = _page(client, w, fresh="1")
     assert _r2_value(page) != _r2_value(first)
     assert "正在后台更新" not in page
 
@@ -170,7 +175,7 @@ def test_campaign_edit_makes_the_stored_figures_stale(scope_world, large, queued
     campaign_services.campaign_update(
         actor=w.users["root"], campaign=city_campaign, data={"reach_per_cadre": 5}
     )
-    page = w.client("city_admin").get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(w.client("city_admin"), w)
     assert "正在后台更新" in page
     assert queued == [w.city.pk]
 
@@ -184,7 +189,7 @@ def test_figures_of_yesterday_are_served_stale_after_midnight(scope_world, large
     entry["version"] = entry["version"].rsplit(":", 1)[0] + ":" + yesterday
     entry["at"] -= datetime.timedelta(hours=10)
     cache.set(key, entry)
-    page = w.client("city_admin").get("/dashboard/", {"org": w.city.pk}).content.decode()
+    page = _page(w.client("city_admin"), w)
     assert 'data-kpi="R2"' in page
     assert "正在后台更新" in page
     assert queued == [w.city.pk]
