@@ -63,6 +63,13 @@ def _new_group(w) -> None:
     ChatGroup.objects.create(org=w.village_in, group_type="tuanqing", status="built", name="新群")
 
 
+def _pages_around_new_group(client, w, **params) -> tuple[str, str]:
+    """The city's dashboard before and after a 团青 group is added (the second page with ``params``)."""
+    first = _page(client, w)
+    _new_group(w)
+    return first, _page(client, w, **params)
+
+
 def _age_figures(org, hours: float) -> None:
     key = PREFIX + selectors.board_key(org, selectors.PAGE_EVIDENCE)
     entry = cache.get(key)
@@ -73,10 +80,8 @@ def _age_figures(org, hours: float) -> None:
 def test_small_dashboard_serves_stored_figures_until_refreshed(scope_world, cached_figures, city_campaign):
     w = scope_world
     client = w.client("city_admin")
-    first = _page(client, w)
+    first, cached = _pages_around_new_group(client, w)
     assert "数据更新于" in first
-    _new_group(w)
-    cached = _page(client, w)
     assert _r2_value(cached) == _r2_value(first)  # still the stored figure
     fresh = _page(client, w, fresh="1")
     assert _r2_value(fresh) != _r2_value(first)
@@ -160,11 +165,8 @@ def test_large_dashboard_refresh_link_queues_instead_of_computing(scope_world, l
 def test_large_dashboard_without_a_worker_refreshes_in_the_request(scope_world, large, city_campaign):
     """Without a broker (the demo) the refresh job runs eagerly, so the page shows fresh figures."""
     w = scope_world
-    client = w.client("city_admin")
-    first = _page(client, w)
+    first, page = _pages_around_new_group(w.client("city_admin"), w, fresh="1")
     assert 'data-kpi="R2"' in first
-    _new_group(w)
-    page = _page(client, w, fresh="1")
     assert _r2_value(page) != _r2_value(first)
     assert "正在后台更新" not in page
 
