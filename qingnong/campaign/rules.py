@@ -8,10 +8,11 @@ a query per org) and returns per-org value, target, status and evidence (see ``r
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
 from qingnong.orgs.choices import OrgLevel, PositionTitle
@@ -125,16 +126,15 @@ def r1_reach(ctx: RuleContext) -> RuleReport:
     reach = cadre_reach(cadres)
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
-    for pk, name, org_name, path in cadres.order_by("org__path", "name").values_list(
-        "pk", "name", "org__name", "org__path"
-    ):
+    rows = cadres.order_by("org__path", "name").values_list("pk", "name", "org__name", "org__path")
+    shown = tally.add_verdicts(
+        ((path, reach.get(pk, 0) >= target, (pk, name, org_name)) for pk, name, org_name, path in rows),
+        ctx.evidence_limit,
+    )
+    for path, (pk, name, org_name) in shown:
         n = reach.get(pk, 0)
-        tally.add(
-            path,
-            n >= target,
-            {"cadre": name, "org": org_name, "reached": n, "gap": target - n, "cadre_id": pk},
-            ctx.evidence_limit,
-        )
+        evidence = {"cadre": name, "org": org_name, "reached": n, "gap": target - n, "cadre_id": pk}
+        tally.add_evidence(path, evidence, ctx.evidence_limit)
     root, rows = _ratio_results(ctx, "R1", tally, orgs, 100)
     return RuleReport(
         "R1",
@@ -168,9 +168,12 @@ def r2_coverage(ctx: RuleContext) -> RuleReport:
     )
     tally = Tally(orgs)
     step = ctx.root.steplen
-    for name, path, has_group in grassroots:
-        tally.add(
-            path, has_group, {"org": name, "township": town_names.get(path[:-step], "")}, ctx.evidence_limit
+    shown = tally.add_verdicts(
+        ((path, has_group, name) for name, path, has_group in grassroots), ctx.evidence_limit
+    )
+    for path, name in shown:
+        tally.add_evidence(
+            path, {"org": name, "township": town_names.get(path[:-step], "")}, ctx.evidence_limit
         )
     root, rows = _ratio_results(ctx, "R2", tally, orgs, ctx.campaign.tuanqing_coverage_pct)
     return RuleReport(
@@ -221,51 +224,54 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
             "group_id", "cadre_id"
         )
     )
+    # Only leaders, and committee members of a county's children, can be expected in a 青农 group: the
+    # database leaves out the village committee members (most positions) before ``expects_member`` decides.
+    parent_level = Subquery(
+        Org.objects.filter(
+            path=Substr(OuterRef("org__path"), 1, Length(OuterRef("org__path")) - step)
+        ).values("level")[:1]
+    )
     positions = (
         Position.objects.current()
         .filter(ctx.root.subtree_q("org__path"), cadre__is_active=True, org__status="active")
-        .filter(Q(is_leadership=True) | Q(is_committee=True))
+        .alias(parent_level=parent_level)
+        .filter(Q(is_leadership=True) | Q(is_committee=True, parent_level=OrgLevel.COUNTY))
         .order_by("org__path", "title", "pk")
         .values_list("pk", "cadre_id", "org__path", "is_leadership", "is_committee")
     )
     orgs = [o for o in ctx.result_orgs(QINGNONG_LEVELS)]
     tally = Tally(orgs)
-    # Counted per owning org; the missing positions kept aside and only those that end up as evidence
-    # read with their names.
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    missing: list[tuple[str, int]] = []
-    seen: set[tuple[int, int]] = set()
-    for position_id, cadre_id, path, leadership, committee in positions:
-        parent = owners.get(path[:-step])
-        if parent is None or not expects_member(
-            parent.level, is_leadership=leadership, is_committee=committee
-        ):
-            continue
-        if (parent.pk, cadre_id) in seen:
-            continue
-        seen.add((parent.pk, cadre_id))
-        group_id = groups.get(parent.pk)
-        counts = totals[parent.path]
-        counts[0] += 1
-        if group_id is not None and (group_id, cadre_id) in present:
-            counts[1] += 1
-        else:
-            missing.append((parent.path, position_id))
-    for path, (total, ok) in totals.items():
-        tally.add_counts(path, total, ok)
-    shown = tally.pick_evidence(((path, (path, pk)) for path, pk in missing), ctx.evidence_limit)
-    read = (
-        Position.objects.select_related("cadre", "org")
-        .only("title", "cadre__name", "org__name")
-        .in_bulk([pk for _path, pk in shown])
-    )
+
+    def expected() -> Iterator[tuple[str, bool, int]]:
+        """(group org path, present, position id) of every expected member, once per group org."""
+        seen: set[tuple[int, int]] = set()
+        for position_id, cadre_id, path, leadership, committee in positions:
+            parent = owners.get(path[:-step])
+            if parent is None or not expects_member(
+                parent.level, is_leadership=leadership, is_committee=committee
+            ):
+                continue
+            if (parent.pk, cadre_id) in seen:
+                continue
+            seen.add((parent.pk, cadre_id))
+            group_id = groups.get(parent.pk)
+            yield parent.path, group_id is not None and (group_id, cadre_id) in present, position_id
+
+    # Only the missing members that end up as evidence are read with their names.
+    shown = tally.add_verdicts(expected(), ctx.evidence_limit)
+    read = {
+        pk: row
+        for pk, *row in Position.objects.filter(pk__in=[pk for _path, pk in shown]).values_list(
+            "pk", "title", "cadre__name", "org__name"
+        )
+    }
     for path, pk in shown:
-        position, parent = read[pk], owners[path]
+        (title, cadre_name, org_name), parent = read[pk], owners[path]
         evidence = {
             "group_org": parent.name,
-            "cadre": position.cadre.name,
-            "org": position.org.name,
-            "title": PositionTitle(position.title).label,
+            "cadre": cadre_name,
+            "org": org_name,
+            "title": PositionTitle(title).label,
             "missing": "未建群" if parent.pk not in groups else "未入群",
         }
         tally.add_evidence(path, evidence, ctx.evidence_limit)
@@ -657,38 +663,24 @@ def r8_follow(ctx: RuleContext) -> RuleReport:
 def r12_dormancy(ctx: RuleContext) -> RuleReport:
     """A group with no content forwarded and no activity for the campaign's N days is dormant (沉寂). Per
     org: the share of its subtree's counted groups (built, active, dormant) that are not dormant."""
-    from qingnong.content.choices import GroupActivityState
-    from qingnong.content.selectors import iter_group_idleness
-    from qingnong.wxgroups.models import ChatGroup
+    from qingnong.content.idleness import dormancy_counts, dormant_first
 
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
     cut = tally.deepest
-    # Counted per path cut to the deepest result org (every owner keeps its rows), the dormant groups
-    # kept aside: only those that end up as evidence are read with their names.
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    dormant: list[tuple[str, int, int, datetime.date | None]] = []
-    for pk, path, state, idle, last_on in iter_group_idleness(today=ctx.today, root=ctx.root):
-        counts = totals[path[:cut]]
-        counts[0] += 1
-        if state == GroupActivityState.DORMANT:
-            dormant.append((path, pk, idle, last_on))
-        else:
-            counts[1] += 1
-    for path, (total, ok) in totals.items():
-        tally.add_counts(path, total, ok)
-    dormant.sort()
-    shown = tally.pick_evidence(((d[0], d) for d in dormant), ctx.evidence_limit)
-    groups = ChatGroup.objects.select_related("org").only("name", "org__name").in_bulk([d[1] for d in shown])
-    for path, pk, idle, last_on in shown:
-        group = groups[pk]
-        evidence = {
-            "group": group.name,
-            "org": group.org.name,
-            "last": last_on.isoformat() if last_on else "从未",
-            "idle_days": idle,
-        }
-        tally.add_evidence(path, evidence, ctx.evidence_limit)
+    for path, total, dormant, _new in dormancy_counts(root=ctx.root, today=ctx.today, cut=cut):
+        tally.add_counts(path, total, total - dormant)
+    if ctx.evidence_limit != 0:
+        for path, _pk, name, org_name, last_on, quiet_since in dormant_first(
+            root=ctx.root, today=ctx.today, cut=cut, limit=ctx.evidence_limit
+        ):
+            evidence = {
+                "group": name,
+                "org": org_name,
+                "last": last_on.isoformat() if last_on else "从未",
+                "idle_days": (ctx.today - quiet_since).days,
+            }
+            tally.add_evidence(path, evidence, ctx.evidence_limit)
     target = ctx.campaign.active_share_pct
     root, results = _ratio_results(ctx, "R12", tally, orgs, target)
     return RuleReport(

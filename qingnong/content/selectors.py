@@ -26,13 +26,13 @@ from qingnong.wxgroups.choices import GroupStatus, GroupType
 from qingnong.wxgroups.models import ChatGroup
 
 from .choices import DEFAULT_DORMANT_DAYS, GroupActivityState, PostKind, TaskStatus
+from .idleness import COUNTED_STATUSES, dormancy_counts
 from .models import ContentItem, ForwardTask, GroupPost, TaskGroup, TrackedGroup
 
 if TYPE_CHECKING:
     from qingnong.campaign.rules_base import RuleContext
 
 # Groups that count for R11 content frequency and R12 dormancy: they exist and are not just planned.
-COUNTED_STATUSES = (GroupStatus.BUILT, GroupStatus.ACTIVE, GroupStatus.DORMANT)
 # Group types a forwarding task goes to unless the publisher picks others.
 DEFAULT_TASK_GROUP_TYPES = (GroupType.TUANQING, GroupType.EXCLUSIVE)
 
@@ -614,19 +614,6 @@ def iter_group_states(
         )
 
 
-def iter_group_idleness(
-    *, today: datetime.date, root: Org
-) -> Iterator[tuple[int, str, str, int, datetime.date | None]]:
-    """(group id, org path, state, idle days, last content or activity date) of every counted group of
-    the subtree: the lean form of ``iter_group_states`` for rollups over a whole province (no names, no
-    row objects). The same four queries."""
-    groups, read = _group_reader(today=today, root=root, ids=None)
-    rows = groups.values_list("pk", "org__path", "founded_on", "created_at")
-    for pk, path, founded_on, created_at in rows.iterator(chunk_size=5000):
-        dates, _since, _n, state, idle = read(pk, path, founded_on, created_at)
-        yield pk, path, state, idle, dates.last_on
-
-
 @dataclass
 class ActiveShare:
     """R12 for a subtree: counted groups, how many are active, dormant or new, and the share active."""
@@ -647,20 +634,23 @@ class ActiveShare:
 
 def group_activity_rollup(*, root: Org, today: datetime.date | None = None) -> dict[str, ActiveShare]:
     """R12 share of active groups for every org of the subtree at ``root``, from the dates (not from the
-    stored status, which the nightly job catches up). Keyed by org path. Four queries."""
-    today = today or timezone.localdate()
+    stored status, which the nightly job catches up). Keyed by org path. Two queries."""
 
-    def add(acc: ActiveShare, state: str) -> None:
-        acc.groups += 1
-        if state == GroupActivityState.ACTIVE:
-            acc.active += 1
-        elif state == GroupActivityState.DORMANT:
-            acc.dormant += 1
-        else:
-            acc.new += 1
+    def add(acc: ActiveShare, counts: tuple[int, int, int | None]) -> None:
+        total, dormant, new = counts
+        assert new is not None
+        acc.groups += total
+        acc.dormant += dormant
+        acc.new += new
+        acc.active += total - dormant - new
 
-    rows = ((path, state) for _pk, path, state, _idle, _last in iter_group_idleness(today=today, root=root))
-    return rollup_by_path(rows, root_path=root.path, make=ActiveShare, add=add)
+    rows = dormancy_counts(root=root, today=today or timezone.localdate(), with_new=True)
+    return rollup_by_path(
+        ((path, (total, dormant, new)) for path, total, dormant, new in rows),
+        root_path=root.path,
+        make=ActiveShare,
+        add=add,
+    )
 
 
 def annotate_last_dates(qs: QuerySet[_G]) -> QuerySet[_G]:

@@ -344,3 +344,30 @@ def test_r3_counts_a_missing_member_with_its_names_and_title(scope_world, campai
     }
     assert expected in report.root.evidence
     assert not [e for e in report.root.evidence if e["cadre"] in ("镇书记", "镇非委员")]
+
+
+@pytest.mark.parametrize("limit", [None, 0, 1, 3])
+def test_tally_counting_by_verdicts_matches_adding_row_by_row(scope_world, limit):
+    """``add_verdicts`` (counts per cut path, evidence picked afterwards) gives every result org the same
+    figures and the same first failing rows as ``add`` one row at a time."""
+    import random
+
+    from qingnong.campaign.rules_base import Tally
+
+    w = scope_world
+    orgs = [w.city, w.county_in, w.county_out, w.town_in, w.town_out]  # the villages are not result orgs
+    leaves = [w.city, w.county_in, w.town_in, w.village_in, w.county_out, w.town_out, w.village_out]
+    draw = random.Random(7)
+    rows = sorted(
+        ((draw.choice(leaves).path, draw.random() < 0.4, n) for n in range(300)), key=lambda r: (r[0], r[2])
+    )
+    by_row, by_verdict = Tally(orgs), Tally(orgs)
+    for path, ok, n in rows:
+        by_row.add(path, ok, {"n": n}, limit)
+    for path, n in by_verdict.add_verdicts(rows, limit):
+        by_verdict.add_evidence(path, {"n": n}, limit)
+    for org in orgs:
+        assert (by_verdict.num[org.pk], by_verdict.den[org.pk]) == (by_row.num[org.pk], by_row.den[org.pk])
+        assert by_verdict.evidence[org.pk] == by_row.evidence[org.pk], org.name
+    assert by_row.den[w.city.pk] == 300
+    assert bool(by_row.evidence[w.county_in.pk]) == (limit != 0)  # the comparison above compared rows
