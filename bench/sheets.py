@@ -18,6 +18,9 @@ entries written through ``orgs.bulk.cadre_import_rows`` from ready-made tuples, 
 validation — and the export: the cadres table filled up to ``--export-rows``, then
 ``export_sheet cadres out.xlsx``. Targets: import ≤ 5× the bare read, peak RSS ≤ 400 MB (import) and
 ≤ 300 MB (export).
+
+``--decompose`` also measures the import and the write floor with the audit entries left out (an
+experiment on what they cost, never what the product does).
 """
 
 from __future__ import annotations
@@ -154,10 +157,20 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def child_import(path: str) -> dict[str, Any]:
+def _without_audit() -> None:
+    """``--decompose`` only: the import's audit entries not written, to measure what they cost. Never
+    what the product does (every imported row has its entry, in the same transaction)."""
+    import qingnong.orgs.bulk
+
+    qingnong.orgs.bulk.audit_rows = lambda **kwargs: 0  # type: ignore[assignment]
+
+
+def child_import(path: str, audit: bool = True) -> dict[str, Any]:
     _setup_django()
     import qingnong.orgs.bulk
 
+    if not audit:
+        _without_audit()
     # Time the audit trail inside the write phase.
     real_audit = qingnong.orgs.bulk.audit_rows
     audit_seconds = [0.0]
@@ -197,10 +210,12 @@ def child_import(path: str) -> dict[str, Any]:
     }
 
 
-def child_floor(path: str) -> dict[str, Any]:
+def child_floor(path: str, audit: bool = True) -> dict[str, Any]:
     """The write floor: the ledger's rows as ready-made ``NewCadre`` tuples (read, not timed), written
     through ``cadre_import_rows`` — the same inserts and audit entries as the import, nothing else."""
     _setup_django()
+    if not audit:
+        _without_audit()
     from django.db import transaction
     from python_calamine import CalamineWorkbook
 
@@ -288,6 +303,8 @@ CHILDREN = {
     "read": lambda a: child_read(a[0]),
     "import": lambda a: child_import(a[0]),
     "floor": lambda a: child_floor(a[0]),
+    "import_without_audit": lambda a: child_import(a[0], audit=False),
+    "floor_without_audit": lambda a: child_floor(a[0], audit=False),
     "fill": lambda a: child_fill(int(a[0])),
     "export": lambda a: child_export(a[0]),
 }
@@ -433,6 +450,14 @@ def run_engine(engine: str, args: argparse.Namespace, ledger: Path) -> dict[str,
     floor_url = fresh()
     floor = _child(floor_url, "floor", str(ledger))
     result["write_floor"] = {**floor, "ratio_to_bare_read": round(floor["seconds"] / bare, 2)}
+    if args.decompose:
+        # What the floor is made of: the same import and floor without their audit entries.
+        for name in ("import_without_audit", "floor_without_audit"):
+            part = _child(fresh(), name, str(ledger))
+            result[name] = {
+                **{k: v for k, v in part.items() if k != "errors"},
+                "ratio_to_bare_read": round(part["seconds"] / bare, 2),
+            }
     if args.export_rows and engine in args.export_engines:
         result["fill"] = _child(floor_url, "fill", str(args.export_rows))
         out = OUT / f"sheets-export-{engine}.xlsx"
@@ -462,6 +487,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports (each into a fresh copy); the best counts"
+    )
+    parser.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also the import and the write floor without their audit entries (what the audit costs)",
     )
     args = parser.parse_args(argv)
     args.export_engines = args.export_engines.split(",")
