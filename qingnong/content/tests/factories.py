@@ -57,6 +57,24 @@ def days_ago(n: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=n)
 
 
+def hold_activity(org: Any, n_days_ago: int, *, groups: Any = (), participants: int = 30, **kw: Any) -> Any:
+    """An activity of ``org`` held ``n_days_ago`` (a 创业沙龙 at the village office unless ``kw`` says
+    otherwise), through the activities service, tied to ``groups``."""
+    from qingnong.activities import services as activity_services
+
+    data = {
+        "title": "创业沙龙",
+        "activity_type": "offline",
+        "theme": "entrepreneurship",
+        "held_on": days_ago(n_days_ago),
+        "duration_hours": 2,
+        "place": "村部",
+        "participants": participants,
+        **kw,
+    }
+    return activity_services.activity_create(actor=SYSTEM, org=org, groups=list(groups), **data)
+
+
 def jpeg_bytes(size: tuple[int, int] = (64, 48), *, exif: bool = False, color: str = "red") -> bytes:
     image = Image.new("RGB", size, color)
     out = io.BytesIO()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from qingnong.activities import services as activity_services
 from qingnong.content import services
 from qingnong.content.tasks import refresh_group_dormancy
 from qingnong.core.errors import ScopeViolation
@@ -15,7 +14,7 @@ from qingnong.core.system import SYSTEM
 from qingnong.wxgroups.choices import GroupStatus
 from qingnong.wxgroups.models import ChatGroup
 
-from .factories import days_ago, make_cadre_user, make_group
+from .factories import days_ago, hold_activity, make_cadre_user, make_group
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +37,8 @@ def world(scope_world):
     w.dissolved = make_group(w.village_in, name="解散的群", founded_on=old, status=GroupStatus.DISSOLVED)
     services.post_record(actor=SYSTEM, group=w.fed, summary="发了通知", sent_on=days_ago(2))
     services.post_record(actor=SYSTEM, group=w.stale, summary="很久前", sent_on=days_ago(31))
-    activity_services.activity_create(
-        actor=SYSTEM,
-        org=w.village_out,
-        title="线上答题",
-        activity_type="online",
-        theme="policy",
-        held_on=days_ago(40),
-        duration_hours=1,
-        groups=[w.woken],
-    )
+    online = {"title": "线上答题", "activity_type": "online", "theme": "policy", "place": ""}
+    hold_activity(w.village_out, 40, groups=[w.woken], **online)
     # The services above already woke groups when the content was recent; start from known statuses.
     for group, status in ((w.fed, GroupStatus.BUILT), (w.woken, GroupStatus.DORMANT)):
         ChatGroup.objects.filter(pk=group.pk).update(status=status)
@@ -60,16 +51,8 @@ def _status(group):
 
 def test_refresh_marks_dormant_and_active(world, django_capture_on_commit_callbacks):
     # The activity 40 days ago is too old to wake its group; a new one yesterday does.
-    activity_services.activity_create(
-        actor=SYSTEM,
-        org=world.village_out,
-        title="篮球赛",
-        activity_type="offline",
-        theme="culture_sports",
-        held_on=days_ago(1),
-        duration_hours=3,
-        place="村球场",
-    )
+    game = {"title": "篮球赛", "theme": "culture_sports", "duration_hours": 3, "place": "村球场"}
+    hold_activity(world.village_out, 1, **game)
     from qingnong.activities.models import Activity
 
     Activity.objects.get(title="篮球赛").groups.add(world.woken)

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from qingnong.activities import services as activity_services
 from qingnong.campaign.models import Campaign
 from qingnong.campaign.services import campaign_create
 from qingnong.content import services
@@ -21,7 +20,7 @@ from qingnong.orgs.services import org_create
 from qingnong.wxgroups.choices import GroupStatus
 from qingnong.wxgroups.models import ChatGroup
 
-from .factories import days_ago, make_group
+from .factories import days_ago, hold_activity, make_group
 
 pytestmark = pytest.mark.django_db
 
@@ -65,18 +64,7 @@ def province():
             )
         held = make_group(village, founded_on=days_ago(300))
         services.post_record(actor=SYSTEM, group=held, summary="转发", sent_on=days_ago(60))
-        activity_services.activity_create(
-            actor=SYSTEM,
-            org=village,
-            groups=[held],
-            title="创业沙龙",
-            activity_type="offline",
-            theme="entrepreneurship",
-            held_on=days_ago(6),
-            duration_hours=2,
-            place="村部",
-            participants=30,
-        )
+        hold_activity(village, 6, groups=[held])
         make_group(town, founded_on=days_ago(4))  # new: founded 4 days ago, nothing yet
         recorded = make_group(town)  # no founding day: counted from the day it was recorded
         ChatGroup.objects.filter(pk=recorded.pk).update(

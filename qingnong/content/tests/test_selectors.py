@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from qingnong.activities import services as activity_services
 from qingnong.activities.selectors import activity_rollup, quarter_bounds
 from qingnong.content import selectors, services
 from qingnong.content.choices import GroupActivityState
@@ -17,7 +16,7 @@ from qingnong.orgs.choices import GrassrootsKind, OrgLevel
 from qingnong.orgs.services import org_create
 from qingnong.wxgroups.choices import GroupStatus
 
-from .factories import days_ago, make_cadre_user, make_group
+from .factories import days_ago, hold_activity, make_cadre_user, make_group
 
 pytestmark = pytest.mark.django_db
 
@@ -36,20 +35,6 @@ def world(scope_world):
 
 def _post(group, n_days_ago, summary="内容"):
     return services.post_record(actor=SYSTEM, group=group, summary=summary, sent_on=days_ago(n_days_ago))
-
-
-def _activity(w, org, n_days_ago, groups=(), participants=30, **kw):
-    data = {
-        "title": "创业沙龙",
-        "activity_type": "offline",
-        "theme": "entrepreneurship",
-        "held_on": days_ago(n_days_ago),
-        "duration_hours": 2,
-        "place": "村部",
-        "participants": participants,
-    }
-    data.update(kw)
-    return activity_services.activity_create(actor=SYSTEM, org=org, groups=list(groups), **data)
 
 
 def test_group_frequency_and_counts(world):
@@ -91,8 +76,8 @@ def test_content_rollup_per_org_and_ancestors(world):
 def test_last_dates_and_states(world):
     today = timezone.localdate()
     _post(world.g1, 3)
-    _activity(world, world.village_in, 10, groups=[world.g2])
-    _activity(world, world.village_in, 1, groups=[world.g1], status="planned")  # planned does not count
+    hold_activity(world.village_in, 10, groups=[world.g2])
+    hold_activity(world.village_in, 1, groups=[world.g1], status="planned")  # planned does not count
     last = selectors.group_last_dates(root=world.city, today=today)
     assert last[world.g1.pk].last_content_on == days_ago(3)
     assert last[world.g1.pk].last_activity_on is None
@@ -129,10 +114,10 @@ def test_classify_uses_the_campaign_days(world):
 def test_activity_rollup(world):
     today = timezone.localdate()
     start, end = quarter_bounds(today)
-    _activity(world, world.village_in, 0, participants=40)
-    _activity(world, world.town_in, 0, participants=100, activity_type="online", theme="policy", place="")
-    _activity(world, world.village_out, 0, participants=5)
-    _activity(world, world.village_in, 0, participants=7, status="planned")
+    hold_activity(world.village_in, 0, participants=40)
+    hold_activity(world.town_in, 0, participants=100, activity_type="online", theme="policy", place="")
+    hold_activity(world.village_out, 0, participants=5)
+    hold_activity(world.village_in, 0, participants=7, status="planned")
     figures = activity_rollup(root=world.city, start=start, end=end)
     town = figures[world.town_in.path]
     assert (town.count, town.participants, town.orgs_with_activity) == (2, 140, 2)
@@ -155,7 +140,7 @@ def _grow(world):
         for org in (village, town):
             group = make_group(org, founded_on=days_ago(90))
             _post(group, i)
-            _activity(world, org, i, groups=[group])
+            hold_activity(org, i, groups=[group])
 
 
 def test_rollups_run_a_fixed_number_of_queries(world):
