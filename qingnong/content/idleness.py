@@ -3,7 +3,8 @@
 ``iter_group_states`` reads every group and classifies it in Python, which is what a group's page and the
 nightly status job need. Rollups over a province only need, per org, how many counted groups are dormant
 and the first of them as evidence: the database answers both by comparing each group's ``quiet_since``
-with the ``dormant_cutoff`` of the campaign that governs its org, and no group's dates reach Python.
+with the ``dormant_cutoff`` of the campaign that governs its org. Only the evidence rows' dates reach
+Python.
 """
 
 from __future__ import annotations
