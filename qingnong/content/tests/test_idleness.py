@@ -38,7 +38,8 @@ def _campaign(org, year, dormant_days):
 def province():
     """A province whose three cities answer to different campaigns: 宿州 to its own of this year (7 days),
     淮北 to its own of last year (20 days, nearer than the province's), 阜阳 to the province's of last year
-    (40 days); 淮北 also has an older one (3 days) that must not count."""
+    (40 days), which is newer than 阜阳's own (3 days); 淮北's older one (3 days) and the province's for
+    next year (1 day) must not count."""
     year = _evaluated_on().year
     root = _org(None, "安徽省", OrgLevel.PROVINCE, "340000", short_name="安徽")
     cities = {}
@@ -54,6 +55,8 @@ def province():
     _campaign(cities["宿州市"][0], year, 7)
     _campaign(cities["淮北市"][0], year - 1, 20)
     _campaign(cities["淮北市"][0], year - 2, 3)
+    _campaign(cities["阜阳市"][0], year - 2, 3)  # older than the province's: loses to it
+    _campaign(root, year + 1, 1)  # next year's: governs nothing yet
     for _city, town, village in cities.values():
         for quiet in (2, 5, 10, 25, 45):
             services.post_record(
@@ -135,3 +138,14 @@ def test_the_first_dormant_groups_per_path_and_a_fixed_number_of_queries(provinc
     for city, _town, _village in cities.values():
         expected += [r for r in every if r[0].startswith(city.path)][:2]
     assert sorted(first) == sorted(expected)
+
+
+def test_this_years_campaign_above_beats_an_older_one_nearer(province):
+    root, cities = province
+    _campaign(root, _evaluated_on().year, 10)
+    today = _evaluated_on()
+    rows = dormancy_counts(root=root, today=today, cut=len(root.path) + root.steplen)
+    lively = {path: total - dormant for path, total, dormant, _new in rows}
+    assert lively[cities["宿州市"][0].path] == 2 + 1 + 1  # its own of this year (7 days) is nearer still
+    assert lively[cities["淮北市"][0].path] == 3 + 1 + 1  # 10 days, not its own of last year (20)
+    assert lively[cities["阜阳市"][0].path] == 3 + 1 + 1
