@@ -254,6 +254,11 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+# The members zipfile can inflate; any other method, or a member encrypted with a zip password (flag bit 0),
+# is refused up front with its own message.
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_ZIP_ENCRYPTED = 0x1
+
 _BOMB = "文件解压后体积异常（{what}），疑似“压缩炸弹”，已拒绝"
 
 
@@ -274,6 +279,16 @@ def _check_zip(path: Path) -> set[str]:
                     _BOMB.format(what=f"声明解压后 {_mb(declared)}，上限 {_mb(limit)}"), code="zip_bomb"
                 )
             for info in infos:
+                if info.flag_bits & _ZIP_ENCRYPTED:
+                    raise FileRejected(
+                        "文件中的内容已加密（压缩包密码），请解除密码后再导入", code="encrypted"
+                    )
+                if info.compress_type not in _ZIP_METHODS:
+                    raise FileRejected(
+                        f"文件使用了无法识别的压缩方式（{info.compress_type}），"
+                        "请用 Excel/WPS 重新保存为 .xlsx 后再导入",
+                        code="unreadable",
+                    )
                 if info.file_size > 10 * 1024 * 1024 and info.file_size > MAX_RATIO * max(
                     info.compress_size, 1
                 ):
@@ -300,7 +315,7 @@ def _check_zip(path: Path) -> set[str]:
                             tail = chunk[-16:]
     except zipfile.BadZipFile as exc:
         raise FileRejected(f"文件已损坏，无法解压（{exc}）", code="unreadable") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+    except zipfile.LargeZipFile as exc:
         raise FileRejected(f"文件无法读取（{exc}）", code="unreadable") from None
     return with_formulas
 

@@ -176,6 +176,39 @@ def test_zip_bomb_lying_about_its_size(scope_world, tmp_path, settings):
     assert report.file_error
 
 
+def _patched_xlsx(tmp_path, name, patch):
+    """A valid .xlsx whose every member header (local and central) is changed by ``patch(header, at)``,
+    where ``at`` is the offset of the general-purpose flags in that header."""
+    plain = files.xlsx(tmp_path / f"{name}.plain.xlsx", [CADRES, row()])
+    data = bytearray(plain.read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (found := data.find(signature, start)) != -1:
+            patch(data, found + flags_at)
+            start = found + 4
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_zip_member_with_an_unknown_compression_method(scope_world, tmp_path):
+    def method_99(data, flags_at):
+        data[flags_at + 2 : flags_at + 4] = (99).to_bytes(2, "little")  # the method follows the flags
+
+    report = commit(_patched_xlsx(tmp_path, "怪压缩", method_99), scope_world)
+    assert report.file_error_code == "unreadable"
+    assert "无法识别的压缩方式（99）" in report.file_error
+
+
+def test_zip_member_encrypted_with_a_zip_password(scope_world, tmp_path):
+    def encrypted(data, flags_at):
+        data[flags_at] |= 0x1
+
+    report = commit(_patched_xlsx(tmp_path, "压缩包密码", encrypted), scope_world)
+    assert report.file_error_code == "encrypted"
+    assert "压缩包密码" in report.file_error
+
+
 # --- rows -----------------------------------------------------------------------------------------
 
 
