@@ -30,8 +30,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy covers core and every app's services and selectors (the domain layer).
-MYPY_FILES = qingnong/core $(filter-out qingnong/core/%,$(wildcard qingnong/*/services.py qingnong/*/selectors.py))
+# mypy covers core and every app's services and selectors (the domain layer), modules or packages.
+MYPY_FILES = qingnong/core $(filter-out qingnong/core/%,$(wildcard qingnong/*/services.py qingnong/*/selectors.py) \
+	$(dir $(wildcard qingnong/*/services/__init__.py qingnong/*/selectors/__init__.py)))
 
 typecheck: setup
 	$(BIN)/mypy $(MYPY_FILES)

@@ -41,7 +41,7 @@ from qingnong.core.views import (
 )
 from qingnong.orgs.models import Cadre, Org
 
-from . import callback, conf, selectors, services
+from . import callback, conf, runtime, selectors, services
 from .choices import JobStatus, PostStatus, RuleKind
 from .forms import (
     AccountFilterForm,
@@ -71,7 +71,7 @@ def wechat_callback(request: HttpRequest, key: str) -> HttpResponse:
     """``/wx/<key>/``: see ``callback.py`` for the checks, in order. Refusals carry no detail."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    rt = callback.runtime_for(key)
+    rt = runtime.runtime_for(key)
     if rt is None:
         return HttpResponseNotFound("not found", content_type="text/plain")
     try:

@@ -30,11 +30,11 @@ class Creds:
 
 @pytest.fixture(autouse=True)
 def _fresh_runtimes() -> Iterator[None]:
-    from qingnong.mp import callback
+    from qingnong.mp import runtime
 
-    callback._RUNTIMES.clear()
+    runtime._RUNTIMES.clear()
     yield
-    callback._RUNTIMES.clear()
+    runtime._RUNTIMES.clear()
 
 
 @pytest.fixture

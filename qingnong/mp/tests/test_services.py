@@ -547,6 +547,34 @@ def test_temporary_codes_beyond_the_limit_and_renewal(fake_wechat, scope_world, 
     )
 
 
+def test_renewal_makes_one_client_per_account(fake_wechat, scope_world, account, settings):
+    """The renewal job builds each account's client once, however many of its codes are due."""
+    from qingnong.mp.client import client_for
+
+    other_creds = Creds(
+        app_id="wx00000000000000aa", app_secret="f" * 32, original_id="gh_0000000000aa", token="otherToken"
+    )
+    fake_wechat.register(other_creds.app_id, other_creds.app_secret)
+    other = make_account(scope_world.county_out, creds=other_creds, name="太湖青年")
+    settings.MP_PERMANENT_QR_LIMIT = 0
+    w = scope_world
+    due = {account: [w.county_in, w.town_in, w.village_in], other: [w.town_out, w.village_out]}
+    for acc, targets in due.items():
+        client = client_for(acc)
+        for org in targets:
+            assert services.qrcode_ensure(account=acc, org=org, client=client).kind == "temporary"
+    QrCode.objects.update(expires_at=timezone.now() + datetime.timedelta(days=1))
+    built: list[int] = []
+
+    def counting_factory(acc):
+        built.append(acc.pk)
+        return client_for(acc)
+
+    assert services.qrcodes_renew_due(client_factory=counting_factory) == 5
+    assert sorted(built) == sorted([account.pk, other.pk])
+    assert not QrCode.objects.filter(expires_at__lt=timezone.now() + datetime.timedelta(days=29)).exists()
+
+
 def test_stats_sync_matches_posts_and_sums(fake_wechat, account, django_capture_on_commit_callbacks):
     services.account_update(actor=SYSTEM, account=account, data={"default_thumb_media_id": "THUMB1"})
     via_api = services.post_approve(
