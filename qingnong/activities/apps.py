@@ -7,6 +7,12 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "线上线下活动"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("activities:activity_list", "活动", order=50))

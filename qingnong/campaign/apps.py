@@ -7,6 +7,12 @@ class CampaignConfig(AppConfig):
     verbose_name = "年度工作与考核"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         from . import rules  # noqa: F401  (registers R1–R12)

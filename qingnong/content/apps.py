@@ -17,6 +17,12 @@ class ContentConfig(AppConfig):
     verbose_name = "内容供给"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
         from qingnong.core.permissions import Action
 

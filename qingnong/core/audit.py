@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from .audit_actions import require_declared
 from .context import current_request_meta
 from .models import AuditEntry
 
@@ -82,9 +83,11 @@ def audit_record(
     org_path: str | None = None,
     object_repr: str | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. Must run inside the caller's transaction."""
+    """Write one audit entry. Must run inside the caller's transaction; ``action`` must be declared
+    (``core.audit_actions``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the service's transaction")
+    require_declared(action)
     meta = current_request_meta()
     return AuditEntry.objects.create(
         **_actor_fields(actor),
@@ -160,6 +163,7 @@ def audit_rows(
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_rows must be called inside the service's transaction")
+    require_declared(action)
     meta = current_request_meta()
     fields = _actor_fields(actor)
     actor_id = fields["actor"].pk if fields["actor"] is not None else None
@@ -251,6 +255,7 @@ def audit_bulk(
     ``audit_rows``; returns how many."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_bulk must be called inside the service's transaction")
+    require_declared(action)
     befores = befores or {}
     by_model: dict[type[models.Model], list[AuditRow]] = {}
     count = 0

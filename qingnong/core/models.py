@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .audit_actions import action_label
 from .scoping import ScopedQuerySet
 
 
@@ -70,6 +71,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action's Chinese label (its dotted name for an action no longer declared)."""
+        return action_label(self.action)
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """The fields whose value differs between before and after, for the history panel."""

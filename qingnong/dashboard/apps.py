@@ -15,6 +15,12 @@ class DashboardConfig(AppConfig):
     verbose_name = "数据看板"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("dashboard:index", "数据看板", order=10, visible=_sees_some_org))

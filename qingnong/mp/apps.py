@@ -19,6 +19,12 @@ class MpConfig(AppConfig):
     verbose_name = "公众号"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         from .logfilter import install

@@ -15,6 +15,12 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织与团干部"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("orgs:org_tree", "组织架构", order=20))

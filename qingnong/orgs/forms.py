@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 
+from qingnong.core.audit_actions import action_choices
 from qingnong.core.forms import FilterForm, OrgChoiceField, ScopedForm
 from qingnong.core.permissions import Action, Role
 
@@ -146,10 +147,15 @@ class PasswordResetByAdminForm(ScopedForm):
 
 
 class AuditFilterForm(FilterForm):
-    action = forms.CharField(label="操作（如 orgs.org.move）")
+    # A declared action (exact) or a prefix such as "orgs." or "orgs.cadre" (links made before the labels).
+    action = forms.CharField(label="操作", widget=forms.Select)
     actor = forms.CharField(label="操作人")
     since = forms.DateField(label="起始日期", widget=forms.DateInput({"type": "date"}))
     until = forms.DateField(label="截止日期", widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.choices = action_choices()  # type: ignore[attr-defined]
 
 
 class QingnongPasswordChangeForm(PasswordChangeForm):

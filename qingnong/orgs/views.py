@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
+from qingnong.core.audit_actions import is_declared
 from qingnong.core.models import AuditEntry
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import path_in_scope
@@ -586,15 +587,17 @@ class AuditListView(ObjectListView):
     columns = [
         Column(lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), "时间"),
         Column("actor_name", "操作人"),
-        Column("action", "操作"),
+        Column("action_label", "操作"),
         Column("object_repr", "对象"),
         Column("ip", "来源地址", css="qn-hide-phone"),
     ]
 
     def selector(self, user: Any, filters: dict[str, Any]) -> QuerySet[AuditEntry]:
         qs = AuditEntry.objects.restrict(user, Action.MANAGE_USERS)
-        if filters.get("action"):
-            qs = qs.filter(action__startswith=filters["action"])
+        action = filters.get("action")
+        if action:
+            # A declared action exactly ("orgs.cadre.import" is not "…import_update"), else a prefix.
+            qs = qs.filter(action=action) if is_declared(action) else qs.filter(action__startswith=action)
         if filters.get("actor"):
             qs = qs.filter(actor_name__icontains=filters["actor"])
         tz = timezone.get_current_timezone()

@@ -13,6 +13,12 @@ class SheetsConfig(AppConfig):
     verbose_name = "导入导出与后台任务"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("sheets:index", "批量导入", order=80, visible=_may_import))

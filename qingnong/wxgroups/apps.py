@@ -11,6 +11,12 @@ class WxgroupsConfig(AppConfig):
     verbose_name = "三群台账"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
         from qingnong.orgs import views as org_views
 

@@ -11,6 +11,12 @@ class YouthConfig(AppConfig):
     verbose_name = "青年名册"
 
     def ready(self) -> None:
+        from qingnong.core.audit_actions import declare_actions
+
+        from .audit_actions import ACTIONS
+
+        declare_actions(self.label, ACTIONS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("youth:youth_list", "青年名册", order=45))
