@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from qingnong.core.asof import end_of_day
 from qingnong.orgs.choices import OrgLevel, PositionTitle
 from qingnong.orgs.models import Cadre, Org, Position
 
@@ -37,13 +38,22 @@ from .rules_base import (
 COUNTY: set[str] = {OrgLevel.COUNTY}
 
 
+def _groups(ctx: RuleContext) -> Any:
+    """The ledger's groups; read as of a past day, those that existed at its end (``core.asof``)."""
+    from qingnong.wxgroups.models import ChatGroup
+
+    groups = ChatGroup.objects.all()
+    return groups if ctx.as_of is None else groups.existed_on(ctx.as_of)
+
+
 def _submission_rule(ctx: RuleContext, rule_id: str, kind: str, title: str) -> RuleReport:
     """R9 / R10: each county's latest submission of ``kind`` exists and was not returned."""
     counties = ctx.subtree_orgs(COUNTY)
     latest: dict[int, Submission] = {}
-    for sub in Submission.objects.filter(campaign=ctx.campaign, kind=kind, org__in=counties).order_by(
-        "submitted_at", "pk"
-    ):
+    submissions = Submission.objects.filter(campaign=ctx.campaign, kind=kind, org__in=counties)
+    if ctx.as_of is not None:
+        submissions = submissions.filter(submitted_at__lt=end_of_day(ctx.as_of))
+    for sub in submissions.order_by("submitted_at", "pk"):
         latest[sub.org_id] = sub
     orgs = [o for o in ctx.result_orgs() if o.level in EXCLUSIVE_LEVELS]
     tally = Tally(orgs)
@@ -123,7 +133,7 @@ def r1_reach(ctx: RuleContext) -> RuleReport:
 
     target = ctx.campaign.reach_per_cadre
     cadres = r1_cadres(Cadre.objects.filter(ctx.root.subtree_q("org__path")))
-    reach = cadre_reach(cadres)
+    reach = cadre_reach(cadres, as_of=ctx.as_of)
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
     rows = cadres.order_by("org__path", "name").values_list("pk", "name", "org__name", "org__path")
@@ -151,9 +161,8 @@ def r2_coverage(ctx: RuleContext) -> RuleReport:
     """Villages and direct orgs with at least one 团青 group that is built or active, as a share of all
     of them, for every township, county and city of the subtree."""
     from qingnong.wxgroups.choices import BUILT_STATUSES, GroupType
-    from qingnong.wxgroups.models import ChatGroup
 
-    built = ChatGroup.objects.filter(
+    built = _groups(ctx).filter(
         org=OuterRef("pk"), group_type=GroupType.TUANQING, status__in=list(BUILT_STATUSES)
     )
     grassroots = (
@@ -205,7 +214,7 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
     members one level down. Per org (subtree): the share of expected members present; an org without a
     group counts all its expected members missing."""
     from qingnong.wxgroups.choices import GroupType
-    from qingnong.wxgroups.models import ChatGroup, GroupMembership
+    from qingnong.wxgroups.models import GroupMembership, membership_existed_q
 
     step = ctx.root.steplen
     owners = {
@@ -215,15 +224,15 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
         )
     }
     groups = dict(
-        ChatGroup.objects.filter(ctx.root.subtree_q("org__path"), group_type=GroupType.QINGNONG)
+        _groups(ctx)
+        .filter(ctx.root.subtree_q("org__path"), group_type=GroupType.QINGNONG)
         .live()
         .values_list("org_id", "pk")
     )
-    present = set(
-        GroupMembership.objects.filter(group_id__in=list(groups.values()), cadre__isnull=False).values_list(
-            "group_id", "cadre_id"
-        )
-    )
+    members = GroupMembership.objects.filter(group_id__in=list(groups.values()), cadre__isnull=False)
+    if ctx.as_of is not None:
+        members = members.filter(membership_existed_q(ctx.as_of))
+    present = set(members.values_list("group_id", "cadre_id"))
     # Only leaders, and committee members of a county's children, can be expected in a 青农 group: the
     # database leaves out the village committee members (most positions) before ``expects_member`` decides.
     parent_level = Subquery(
@@ -318,11 +327,11 @@ def r3_qingnong(ctx: RuleContext) -> RuleReport:
 def r4_exclusive(ctx: RuleContext) -> RuleReport:
     """The city and each county have at least the campaign's number of 青年专属 groups (built or active)."""
     from qingnong.wxgroups.choices import BUILT_STATUSES, GroupType
-    from qingnong.wxgroups.models import ChatGroup
 
     orgs = ctx.result_orgs(EXCLUSIVE_LEVELS)
     counts = dict(
-        ChatGroup.objects.filter(
+        _groups(ctx)
+        .filter(
             org_id__in=[o.pk for o in orgs], group_type=GroupType.EXCLUSIVE, status__in=list(BUILT_STATUSES)
         )
         .order_by()
@@ -364,7 +373,6 @@ def r5_naming(ctx: RuleContext) -> RuleReport:
     """The 青农 groups (and official accounts, where the accounts app has them) of prefecture-level and
     higher orgs are named 青农 + the org's short name (a warning, checked on save)."""
     from qingnong.wxgroups.choices import GroupType
-    from qingnong.wxgroups.models import ChatGroup
 
     orgs = {
         o.pk: o
@@ -372,7 +380,8 @@ def r5_naming(ctx: RuleContext) -> RuleReport:
     }
     named: list[tuple[int, str, str]] = [
         (org_id, "青农微信群", name)
-        for org_id, name in ChatGroup.objects.filter(org_id__in=list(orgs), group_type=GroupType.QINGNONG)
+        for org_id, name in _groups(ctx)
+        .filter(org_id__in=list(orgs), group_type=GroupType.QINGNONG)
         .live()
         .values_list("org_id", "name")
     ]
@@ -456,15 +465,12 @@ def r6_ledger(ctx: RuleContext) -> RuleReport:
     from django.db.models.functions import RowNumber, Substr
 
     from qingnong.wxgroups.choices import GroupType
-    from qingnong.wxgroups.models import ChatGroup
 
     valid_since = timezone.now() - datetime.timedelta(days=ctx.campaign.qr_valid_days)
     complete = _r6_complete(valid_since)
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
-    groups = ChatGroup.objects.filter(
-        ctx.root.subtree_q("org__path"), org__level__in=GRASSROOTS_LEVELS
-    ).live()
+    groups = _groups(ctx).filter(ctx.root.subtree_q("org__path"), org__level__in=GRASSROOTS_LEVELS).live()
     under = Substr("org__path", 1, tally.deepest)
     counts = (
         groups.annotate(under=under)
@@ -668,11 +674,13 @@ def r12_dormancy(ctx: RuleContext) -> RuleReport:
     orgs = ctx.result_orgs()
     tally = Tally(orgs)
     cut = tally.deepest
-    for path, total, dormant, _new in dormancy_counts(root=ctx.root, today=ctx.today, cut=cut):
+    for path, total, dormant, _new in dormancy_counts(
+        root=ctx.root, today=ctx.today, cut=cut, as_of=ctx.as_of
+    ):
         tally.add_counts(path, total, total - dormant)
     if ctx.evidence_limit != 0:
         for path, _pk, name, org_name, last_on, quiet_since in dormant_first(
-            root=ctx.root, today=ctx.today, cut=cut, limit=ctx.evidence_limit
+            root=ctx.root, today=ctx.today, cut=cut, limit=ctx.evidence_limit, as_of=ctx.as_of
         ):
             evidence = {
                 "group": name,

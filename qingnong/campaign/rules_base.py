@@ -91,6 +91,9 @@ class RuleContext:
     ``depth`` is how many levels below the root get their own result (1: the root's children, as the
     dashboard ranks them; larger for a full report). ``evidence_limit`` caps the evidence rows kept per
     org (None keeps all, for exports). Neither changes the number of queries.
+
+    ``as_of`` (the same day as ``today``, in the past): the rules read the records as they stood at the end
+    of that day, each by its own date (``core.asof``); None reads them as they are now.
     """
 
     campaign: Campaign
@@ -98,6 +101,7 @@ class RuleContext:
     today: datetime.date
     depth: int = 1
     evidence_limit: int | None = 200
+    as_of: datetime.date | None = None
     # Reports already evaluated for this context: R11, the dashboard and the reminders read the same
     # rules, and each is computed once per context.
     reports: dict[str, RuleReport] = field(default_factory=dict, repr=False, compare=False)

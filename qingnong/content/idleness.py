@@ -75,10 +75,15 @@ def dormant_cutoff(*, root: Org, today: datetime.date) -> Case | Value:
     return Case(*whens, default=Value(default), output_field=DateField())
 
 
-def quiet_groups(*, root: Org, today: datetime.date) -> QuerySet[ChatGroup]:
+def quiet_groups(
+    *, root: Org, today: datetime.date, as_of: datetime.date | None = None
+) -> QuerySet[ChatGroup]:
     """The counted groups (built, active, dormant) of the subtree with ``last_on``, ``quiet_since`` and
-    ``cutoff``: dormant exactly when ``quiet_since <= cutoff``."""
+    ``cutoff``: dormant exactly when ``quiet_since <= cutoff``. ``as_of`` a past day: only the groups that
+    existed then (``core.asof``)."""
     groups = ChatGroup.objects.filter(subtree_q("org__path", root.path), status__in=COUNTED_STATUSES)
+    if as_of is not None:
+        groups = groups.existed_on(as_of)
     return with_quiet_since(groups, today=today).annotate(cutoff=dormant_cutoff(root=root, today=today))
 
 
@@ -86,7 +91,12 @@ DORMANT = Q(quiet_since__lte=F("cutoff"))
 
 
 def dormancy_counts(
-    *, root: Org, today: datetime.date, cut: int | None = None, with_new: bool = False
+    *,
+    root: Org,
+    today: datetime.date,
+    cut: int | None = None,
+    with_new: bool = False,
+    as_of: datetime.date | None = None,
 ) -> list[tuple[str, int, int, int | None]]:
     """(path, counted groups, dormant, new) under ``root``, per org path cut to ``cut`` characters (per
     org without a cut). New: not dormant and never given content or an activity; counted only
@@ -96,18 +106,22 @@ def dormancy_counts(
     if with_new:
         counts["new"] = Count("pk", filter=~DORMANT & Q(last_on__isnull=True))
     rows = (
-        quiet_groups(root=root, today=today).annotate(under=key).order_by().values("under").annotate(**counts)
+        quiet_groups(root=root, today=today, as_of=as_of)
+        .annotate(under=key)
+        .order_by()
+        .values("under")
+        .annotate(**counts)
     )
     return [(r["under"], r["total"], r["dormant"], r.get("new")) for r in rows]
 
 
 def dormant_first(
-    *, root: Org, today: datetime.date, cut: int, limit: int | None
+    *, root: Org, today: datetime.date, cut: int, limit: int | None, as_of: datetime.date | None = None
 ) -> list[tuple[str, int, str, str, datetime.date | None, datetime.date]]:
     """The dormant groups under ``root`` as (org path, id, name, org name, last_on, quiet_since), by org
     path and id; with a ``limit``, only the first ``limit`` of each path cut to ``cut`` characters, which
     are the first ones of every ancestor too. One query."""
-    groups: QuerySet[Any] = quiet_groups(root=root, today=today).filter(DORMANT)
+    groups: QuerySet[Any] = quiet_groups(root=root, today=today, as_of=as_of).filter(DORMANT)
     if limit is not None:
         groups = groups.annotate(
             rank=Window(

@@ -23,7 +23,7 @@ from qingnong.core.permissions import Action
 from qingnong.core.scoping import PATH_STEP, grant_paths, scope_q, subtree_q
 from qingnong.orgs.models import Org
 from qingnong.wxgroups.choices import GroupStatus, GroupType
-from qingnong.wxgroups.models import ChatGroup
+from qingnong.wxgroups.models import ChatGroup, group_existed_q
 
 from .choices import DEFAULT_DORMANT_DAYS, GroupActivityState, PostKind, TaskStatus
 from .idleness import COUNTED_STATUSES, dormancy_counts
@@ -380,11 +380,13 @@ class ContentFigures:
         return self.posts / self.groups * 7 / self.days if self.groups and self.days else None
 
 
-def _group_paths(root: Org, group_types: Iterable[str] | None) -> QuerySet[ChatGroup]:
+def _group_paths(
+    root: Org, group_types: Iterable[str] | None, as_of: datetime.date | None = None
+) -> QuerySet[ChatGroup]:
     qs = ChatGroup.objects.filter(subtree_q("org__path", root.path), status__in=COUNTED_STATUSES)
     if group_types is not None:
         qs = qs.filter(group_type__in=list(group_types))
-    return qs
+    return qs if as_of is None else qs.existed_on(as_of)
 
 
 def content_rollup(
@@ -393,14 +395,16 @@ def content_rollup(
     start: datetime.date,
     end: datetime.date,
     group_types: Iterable[str] | None = None,
+    as_of: datetime.date | None = None,
 ) -> dict[str, ContentFigures]:
     """R11 内容及频次 for every org of the subtree at ``root``: counted groups (built, active, dormant)
     in its subtree, content sent into them between ``start`` and ``end`` (forwarded and own), and how many
-    groups sent any. Keyed by org path (``.get(org.path, ContentFigures())``). Two queries."""
+    groups sent any. Keyed by org path (``.get(org.path, ContentFigures())``). Two queries. ``as_of`` a
+    past day: only the groups that existed then (``core.asof``)."""
     types = list(group_types) if group_types is not None else None
     days = (end - start).days + 1
     groups = (
-        _group_paths(root, types)
+        _group_paths(root, types, as_of)
         .order_by()
         .values("org__path")
         .annotate(n=Count("pk"))
@@ -414,6 +418,8 @@ def content_rollup(
     )
     if types is not None:
         posts_qs = posts_qs.filter(group__group_type__in=types)
+    if as_of is not None:
+        posts_qs = posts_qs.filter(group_existed_q(as_of, "group__"))
     posts = (
         posts_qs.order_by()
         .values("group__org__path")
@@ -700,7 +706,7 @@ def inspection_content_scores(ctx: RuleContext, orgs: list[Org]) -> dict[int, tu
     if window is None:
         return {}
     start, end = window
-    figures = content_rollup(root=ctx.root, start=start, end=end)
+    figures = content_rollup(root=ctx.root, start=start, end=end, as_of=ctx.as_of)
     total = figures.get(ctx.root.path)
     if total is None or total.posts == 0:
         return {}

@@ -6,7 +6,8 @@ not have the expected model) is ``None`` — shown as 暂无数据, never as an 
 
 Every source table is read with one GROUP BY over the subtree's path range (all its counts at once, as
 filtered aggregates), whatever the subtree's size: either by child of a parent (the dashboard) or by org
-(the nightly snapshot, rolled up to every ancestor in Python).
+(the nightly snapshot, rolled up to every ancestor in Python). Read ``as_of`` a past day, each source keeps
+only the records that existed then, by their own dates (``core.asof``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from qingnong.core.asof import end_of_day
 from qingnong.core.scoping import PATH_STEP, subtree_q
 
 
@@ -42,50 +44,62 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def _groups(day: datetime.date) -> QuerySet[Any]:
+# A source's rows on ``day``; ``as_of`` (the same day, in the past) keeps the records that existed then.
+Build = Callable[[datetime.date, datetime.date | None], QuerySet[Any] | None]
+
+
+def _groups(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any]:
     from qingnong.wxgroups.models import ChatGroup
 
-    return ChatGroup.objects.all()
+    groups = ChatGroup.objects.all()
+    return groups if as_of is None else groups.existed_on(as_of)
 
 
-def _youth(day: datetime.date) -> QuerySet[Any]:
+def _youth(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any]:
     from qingnong.youth.models import Youth
 
-    return Youth.objects.all()
+    youth = Youth.objects.all()
+    return youth if as_of is None else youth.existed_on(as_of)
 
 
 def _liaised_q() -> Q:
     return Q(liaison__isnull=False)
 
 
-def _members_without_liaison(day: datetime.date) -> QuerySet[Any]:
+def _members_without_liaison(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any]:
     """Youth without a liaison who are members of a 团青 / 专属 group that is not dissolved. With the youth
     who have a liaison they make the youth reached — the same two ways R1 counts a cadre's reach, without
     attributing the youth to a cadre. Written as a semi-join (EXISTS in WHERE), which PostgreSQL runs as
     one hash join; an OR of the two inside one count would probe the memberships once per youth."""
     from qingnong.wxgroups.choices import REACH_TYPES, GroupStatus
-    from qingnong.wxgroups.models import GroupMembership
+    from qingnong.wxgroups.models import GroupMembership, membership_existed_q
     from qingnong.youth.models import Youth
 
     member = GroupMembership.objects.filter(youth_id=OuterRef("pk"), group__group_type__in=list(REACH_TYPES))
     member = member.exclude(group__status=GroupStatus.DISSOLVED)
-    return Youth.objects.filter(liaison__isnull=True).filter(Exists(member))
+    youth = Youth.objects.filter(liaison__isnull=True)
+    if as_of is not None:
+        member = member.filter(membership_existed_q(as_of))
+        youth = youth.existed_on(as_of)
+    return youth.filter(Exists(member))
 
 
-def _cadres(day: datetime.date) -> QuerySet[Any]:
+def _cadres(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any]:
     from qingnong.orgs.models import Cadre
 
     return Cadre.objects.filter(is_active=True)
 
 
-def _subscribers(day: datetime.date) -> QuerySet[Any] | None:
+def _subscribers(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any] | None:
     follower = _model("mp", "Follower")
     if follower is None:
         return None
-    return follower._default_manager.filter(subscribed=True, account__is_external=False)
+    rows = follower._default_manager.filter(subscribed=True, account__is_external=False)
+    return rows if as_of is None else rows.filter(first_subscribed_at__lt=end_of_day(as_of))
 
 
-def _posts_this_week(day: datetime.date) -> QuerySet[Any] | None:
+def _posts_this_week(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any] | None:
+    """Posts published from Monday to ``day`` (the later ones are excluded as of any day)."""
     post = _model("mp", "Post")
     if post is None:
         return None
@@ -94,7 +108,7 @@ def _posts_this_week(day: datetime.date) -> QuerySet[Any] | None:
     return post._default_manager.filter(status="published", published_at__gte=start, published_at__lt=end)
 
 
-def _activities_this_month(day: datetime.date) -> QuerySet[Any] | None:
+def _activities_this_month(day: datetime.date, as_of: datetime.date | None) -> QuerySet[Any] | None:
     """Activities held (not merely planned) from the first of ``day``'s month to ``day``."""
     activity = _model("activities", "Activity")
     if activity is None:
@@ -119,7 +133,7 @@ class Source:
     ``path_field`` leads from a row to its org's path (``org__path``)."""
 
     path_field: str
-    build: Callable[[datetime.date], QuerySet[Any] | None]
+    build: Build
     metrics: tuple[Metric, ...]
 
     @property
@@ -127,9 +141,9 @@ class Source:
         """The row's org id (``org__path`` → ``org``)."""
         return self.path_field[: -len("__path")]
 
-    def queryset(self, day: datetime.date) -> QuerySet[Any] | None:
+    def queryset(self, day: datetime.date, as_of: datetime.date | None = None) -> QuerySet[Any] | None:
         try:
-            return self.build(day)
+            return self.build(day, as_of)
         except (FieldError, FieldDoesNotExist, LookupError):
             return None
 
@@ -207,9 +221,14 @@ def _derive(out: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(
-    source: Source, day: datetime.date, root_path: str, key: Any, key_name: str
+    source: Source,
+    day: datetime.date,
+    root_path: str,
+    key: Any,
+    key_name: str,
+    as_of: datetime.date | None = None,
 ) -> list[dict[str, Any]] | None:
-    qs = source.queryset(day)
+    qs = source.queryset(day, as_of)
     if qs is None:
         return None
     try:
@@ -243,11 +262,14 @@ def counts_by_child(
     return _derive(out)
 
 
-def counts_by_org(root_path: str, day: datetime.date) -> dict[str, dict[int, int] | None]:
-    """Each metric's rows under ``root_path`` counted per org id (not rolled up): one query per source."""
+def counts_by_org(
+    root_path: str, day: datetime.date, *, as_of: datetime.date | None = None
+) -> dict[str, dict[int, int] | None]:
+    """Each metric's rows under ``root_path`` counted per org id (not rolled up): one query per source.
+    ``as_of`` a past day (the same as ``day``): the records as they stood then."""
     out: dict[str, dict[int, int] | None] = {}
     for source in SOURCES:
-        rows = _read(source, day, root_path, F(source.org_field), "_org")
+        rows = _read(source, day, root_path, F(source.org_field), "_org", as_of)
         for metric in source.metrics:
             out[metric.key] = (
                 None

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from qingnong.campaign.models import Campaign
@@ -68,9 +68,13 @@ def campaign_units(root: Org, day: datetime.date) -> list[tuple[Campaign, Org]]:
     return units
 
 
-def compute_figures(root: Org, day: datetime.date) -> tuple[dict[int, dict[str, Any]], list[str], list[str]]:
+def compute_figures(
+    root: Org, day: datetime.date, *, as_of: datetime.date | None = None
+) -> tuple[dict[int, dict[str, Any]], list[str], list[str]]:
     """Figures of every active org of ``root``'s subtree on ``day``: ``{org_id: {key: value}}``, the count
-    metrics measured and the rules evaluated. A fixed number of queries per campaign.
+    metrics measured and the rules evaluated. A fixed number of queries per campaign. With ``as_of`` (a
+    past day, the same as ``day``) the counts and rules read the records as they stood at its end, each by
+    its own date (``core.asof``); only SELECTs, nothing is written or locked.
 
     Counts are stored for every org; rule values down to township level. A village's own rule values are
     mostly all-or-nothing (it has a group or not) and its evidence is its township's, and leaving them out
@@ -85,7 +89,7 @@ def compute_figures(root: Org, day: datetime.date) -> tuple[dict[int, dict[str, 
     ids_by_path = {path: pk for pk, path, _level in orgs}
     figures: dict[int, dict[str, Any]] = {pk: {} for pk in paths}
     measured: list[str] = []
-    for key, counts in counts_by_org(root.path, day).items():
+    for key, counts in counts_by_org(root.path, day, as_of=as_of).items():
         if counts is None:
             continue
         measured.append(key)
@@ -100,7 +104,12 @@ def compute_figures(root: Org, day: datetime.date) -> tuple[dict[int, dict[str, 
     )
     for campaign, unit in campaign_units(root, day):
         ctx = RuleContext(
-            campaign=campaign, root=unit, today=day, depth=max(0, max_depth - unit.depth), evidence_limit=0
+            campaign=campaign,
+            root=unit,
+            today=day,
+            depth=max(0, max_depth - unit.depth),
+            evidence_limit=0,
+            as_of=as_of,
         )
         for rule_id in rule_ids():
             report = evaluate(rule_id, ctx)
@@ -190,94 +199,12 @@ def snapshot_take(
 # --- back-fill ----------------------------------------------------------------------------------
 
 
-def _end_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
-
-
-def _later_records(day: datetime.date, root_path: str) -> Iterator[models.QuerySet[Any]]:
-    """The records of the subtree that did not exist yet on ``day``, by their own dates, in an order that
-    deletes dependents first: members who joined later (or of a group or youth that came later), groups
-    founded (or registered) later, youth registered later, submissions sent later, followers who first
-    subscribed later, posts published later."""
-    from django.apps import apps
-
-    end = _end_of(day)
-
-    def model(label: str, name: str) -> Any:
-        try:
-            return apps.get_model(label, name)
-        except LookupError:
-            return None
-
-    group, member, youth = (
-        model("wxgroups", "ChatGroup"),
-        model("wxgroups", "GroupMembership"),
-        model("youth", "Youth"),
-    )
-    later_groups = later_youth = None
-    if group is not None:
-        later_groups = group.objects.filter(subtree_q("org__path", root_path)).filter(
-            Q(founded_on__gt=day) | Q(founded_on__isnull=True, created_at__gte=end)
-        )
-    if youth is not None:
-        later_youth = youth.objects.filter(subtree_q("home_org__path", root_path), created_at__gte=end)
-    if member is not None:
-        q = Q(joined_on__gt=day) | Q(joined_on__isnull=True, created_at__gte=end)
-        if later_groups is not None:
-            q |= Q(group_id__in=later_groups.values("pk"))
-        if later_youth is not None:
-            q |= Q(youth_id__in=later_youth.values("pk"))
-        yield member.objects.filter(subtree_q("group__org__path", root_path)).filter(q)
-    if later_groups is not None:
-        yield later_groups
-    if later_youth is not None:
-        yield later_youth
-    submission = model("campaign", "Submission")
-    if submission is not None:
-        yield submission.objects.filter(subtree_q("org__path", root_path), submitted_at__gte=end)
-    follower = model("mp", "Follower")
-    if follower is not None:
-        yield follower.objects.filter(
-            subtree_q("account__org__path", root_path), first_subscribed_at__gte=end
-        )
-    post = model("mp", "Post")
-    if post is not None:
-        yield post.objects.filter(subtree_q("account__org__path", root_path), published_at__gte=end)
-
-
-def _hide(qs: models.QuerySet[Any]) -> None:
-    """``DELETE … WHERE pk IN (…)`` in one statement. Only ever run inside the transaction that
-    ``figures_as_of`` rolls back: foreign keys are checked at commit (deferred on both databases), which
-    never comes, so rows pointing at a hidden one simply drop out of the joins the rules make."""
-    from django.db import connection
-
-    model = qs.model
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN (SELECT * FROM ({sql}) AS hidden)", params)
-
-
-class _Rollback(Exception):
-    pass
-
-
 def figures_as_of(root: Org, day: datetime.date) -> tuple[dict[int, dict[str, Any]], list[str], list[str]]:
-    """``compute_figures`` as the records stood on ``day``: inside a transaction that is always rolled back,
-    the records dated after ``day`` are removed, the rules and counts are read, and everything is restored.
-    What has no date of its own (a group's current status, its latest QR photo) is read as it is today."""
-    box: dict[str, Any] = {}
-    try:
-        with transaction.atomic():
-            for qs in _later_records(day, root.path):
-                _hide(qs)
-            box["out"] = compute_figures(root, day)
-            raise _Rollback
-    except _Rollback:
-        pass
-    figures, metrics, rules = box["out"]
-    return figures, metrics, rules
+    """``compute_figures`` as the records stood at the end of ``day``: the groups founded, members joined,
+    youth registered, submissions sent, followers who first subscribed and posts published by then (each by
+    its own date). What has no date of its own (a group's current status, its latest QR photo) is read as it
+    is today. Read-only: it can run beside the nightly job and from a command in production."""
+    return compute_figures(root, day, as_of=day)
 
 
 def backfill_days(*, days: int, every: int = 1, today: datetime.date | None = None) -> list[datetime.date]:

@@ -10,15 +10,39 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qingnong.core.asof import end_of_day
 from qingnong.core.scoping import ScopedQuerySet
+from qingnong.youth.models import youth_existed_q
 
 from .choices import QR_VALIDITY, GroupStatus, GroupType, LiveCodeMode
+
+
+def group_existed_q(day: datetime.date, prefix: str = "") -> Q:
+    """Groups that existed at the end of ``day`` (``core.asof``): founded by then, or recorded by then when
+    the founding day is not known. ``prefix`` reaches them through a join (``group__``)."""
+    return Q(**{f"{prefix}founded_on__lte": day}) | Q(
+        **{f"{prefix}founded_on__isnull": True, f"{prefix}created_at__lt": end_of_day(day)}
+    )
+
+
+def membership_existed_q(day: datetime.date, prefix: str = "") -> Q:
+    """Memberships that existed at the end of ``day``: joined by then (recorded by then when the joining day
+    is not known), in a group that existed then, of a youth registered by then (a cadre has no youth)."""
+    joined = Q(**{f"{prefix}joined_on__lte": day}) | Q(
+        **{f"{prefix}joined_on__isnull": True, f"{prefix}created_at__lt": end_of_day(day)}
+    )
+    youth = Q(**{f"{prefix}youth__isnull": True}) | youth_existed_q(day, f"{prefix}youth__")
+    return joined & group_existed_q(day, f"{prefix}group__") & youth
 
 
 class ChatGroupQuerySet(ScopedQuerySet["ChatGroup"]):
     def live(self) -> ChatGroupQuerySet:
         """Groups that are not dissolved."""
         return self.exclude(status=GroupStatus.DISSOLVED)
+
+    def existed_on(self, day: datetime.date) -> ChatGroupQuerySet:
+        """The groups as the ledger stood at the end of ``day``."""
+        return self.filter(group_existed_q(day))
 
     def qr_expired(self, now: datetime.datetime | None = None) -> ChatGroupQuerySet:
         """Groups with no QR code, or one older than 7 days."""

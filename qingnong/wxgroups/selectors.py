@@ -20,6 +20,7 @@ from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet,
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from qingnong.core.asof import end_of_day
 from qingnong.core.permissions import Action
 from qingnong.core.scoping import PATH_STEP, subtree_q
 from qingnong.orgs.choices import GrassrootsKind, OrgLevel, OrgStatus
@@ -41,9 +42,12 @@ from .models import ChatGroup, ChatGroupQuerySet, GroupMembership, LiveCode, Liv
 # --- R1: cadre reach ------------------------------------------------------------------------
 
 
-def _reach_pairs_sql(cadre_filter_sql: str) -> str:
+def _reach_pairs_sql(cadre_filter_sql: str, *, as_of: bool = False) -> str:
     """SQL of the distinct (cadre_id, youth_id) pairs of R1, limited by ``cadre_filter_sql``
-    (a ``{col} IN (...)`` template applied to each branch's cadre column)."""
+    (a ``{col} IN (...)`` template applied to each branch's cadre column).
+
+    ``as_of``: only the groups, memberships and youth that existed at the end of a past day (``core.asof``),
+    each branch then taking the parameters of ``_as_of_params`` after its cadre filter's."""
     group = ChatGroup._meta.db_table
     member = GroupMembership._meta.db_table
     admins = ChatGroup.admins.through._meta.db_table
@@ -52,26 +56,43 @@ def _reach_pairs_sql(cadre_filter_sql: str) -> str:
     youth = Youth._meta.db_table
     types = ", ".join(f"'{t}'" for t in REACH_TYPES)
     live = f"g.group_type IN ({types}) AND g.status <> '{GroupStatus.DISSOLVED}'"
+    member_then = youth_then = ""
+    if as_of:  # the same tests as group_existed_q, membership_existed_q and youth_existed_q
+        youth_then = " AND y.created_at < %s"
+        member_then = (
+            " AND (g.founded_on <= %s OR (g.founded_on IS NULL AND g.created_at < %s))"
+            " AND (m.joined_on <= %s OR (m.joined_on IS NULL AND m.created_at < %s))"
+            f" AND m.youth_id IN (SELECT y.id FROM {youth} y WHERE y.created_at < %s)"
+        )
+    live += member_then
     return (
         f"SELECT g.owner_id AS cadre_id, m.youth_id AS youth_id FROM {member} m "
         f"JOIN {group} g ON g.id = m.group_id "
-        f"WHERE m.youth_id IS NOT NULL AND {live} AND {cadre_filter_sql.format(col='g.owner_id')} "
+        f"WHERE m.youth_id IS NOT NULL AND {cadre_filter_sql.format(col='g.owner_id')} AND {live} "
         f"UNION "
         f"SELECT a.cadre_id AS cadre_id, m.youth_id AS youth_id FROM {member} m "
         f"JOIN {group} g ON g.id = m.group_id JOIN {admins} a ON a.chatgroup_id = g.id "
-        f"WHERE m.youth_id IS NOT NULL AND {live} AND {cadre_filter_sql.format(col='a.cadre_id')} "
+        f"WHERE m.youth_id IS NOT NULL AND {cadre_filter_sql.format(col='a.cadre_id')} AND {live} "
         f"UNION "
         f"SELECT y.liaison_id AS cadre_id, y.id AS youth_id FROM {youth} y "
-        f"WHERE y.liaison_id IS NOT NULL AND {cadre_filter_sql.format(col='y.liaison_id')}"
+        f"WHERE y.liaison_id IS NOT NULL AND {cadre_filter_sql.format(col='y.liaison_id')}{youth_then}"
     )
 
 
-def _cadre_filter(cadre_ids: Iterable[int] | QuerySet[Any]) -> tuple[str, str, list[Any]]:
-    """A ``WITH`` clause (or ""), a ``{col} ...`` template restricting each UNION branch to the cadres,
-    and the parameters. On PostgreSQL the ids travel as one array (``= ANY``, three copies), which the
-    planner estimates well; a queryset is read first (one query). On SQLite a queryset becomes one
-    common table expression the three branches read (10 % faster than three copies of the subquery on
-    a city's 14 k cadres)."""
+def _as_of_params(day: datetime.date) -> tuple[list[Any], list[Any]]:
+    """The parameters ``_reach_pairs_sql(as_of=True)`` adds to each membership branch and to the youth one."""
+    ops = connection.ops
+    date = ops.adapt_datefield_value(day)
+    end = ops.adapt_datetimefield_value(end_of_day(day))
+    return [date, end, date, end, end], [end]
+
+
+def _cadre_filter(cadre_ids: Iterable[int] | QuerySet[Any]) -> tuple[str, list[Any], str, list[Any]]:
+    """A ``WITH`` clause (or "") and its parameters, a ``{col} ...`` template restricting each UNION branch
+    to the cadres, and the parameters of one branch's copy of it. On PostgreSQL the ids travel as one array
+    (``= ANY``, once per branch), which the planner estimates well; a queryset is read first (one query).
+    On SQLite a queryset becomes one common table expression the three branches read (10 % faster than
+    three copies of the subquery on a city's 14 k cadres)."""
     if connection.vendor == "postgresql":
         ids = (
             list(cadre_ids.order_by().values_list("pk", flat=True))
@@ -79,32 +100,36 @@ def _cadre_filter(cadre_ids: Iterable[int] | QuerySet[Any]) -> tuple[str, str, l
             else [int(i) for i in cadre_ids]
         )
         if not ids:
-            return "", "1 = 0", []
-        return "", "{col} = ANY(%s)", [ids] * 3
+            return "", [], "1 = 0", []
+        return "", [], "{col} = ANY(%s)", [ids]
     if isinstance(cadre_ids, QuerySet):
         sql, params = cadre_ids.order_by().values("pk").query.sql_with_params()
         with_clause = f"WITH reach_cadres(cadre_id) AS ({sql}) "
-        return with_clause, "{col} IN (SELECT reach_cadres.cadre_id FROM reach_cadres)", list(params)
+        return with_clause, list(params), "{col} IN (SELECT reach_cadres.cadre_id FROM reach_cadres)", []
     ids = [int(i) for i in cadre_ids]
     if not ids:
-        return "", "1 = 0", []
+        return "", [], "1 = 0", []
     marks = ", ".join(["%s"] * len(ids))
-    return "", "{col} IN (" + marks + ")", ids * 3
+    return "", [], "{col} IN (" + marks + ")", ids
 
 
-def cadre_reach(cadre_ids: Iterable[int] | QuerySet[Any]) -> dict[int, int]:
+def cadre_reach(
+    cadre_ids: Iterable[int] | QuerySet[Any], *, as_of: datetime.date | None = None
+) -> dict[int, int]:
     """R1: distinct youth reached per cadre — members of the 团青 / 专属 groups the cadre owns or
-    administers (not dissolved), plus youth whose liaison is the cadre.
+    administers (not dissolved), plus youth whose liaison is the cadre; ``as_of`` a past day, only the
+    groups, memberships and youth that existed then (``core.asof``).
 
     ``cadre_ids`` is a list of ids or a queryset of cadres: at most two queries for any size. Cadres who
     reach nobody are absent from the answer (read it with ``.get(pk, 0)``).
     """
-    with_clause, template, params = _cadre_filter(cadre_ids)
+    with_clause, params, template, branch = _cadre_filter(cadre_ids)
     if template == "1 = 0":
         return {}
-    sql = (
-        f"{with_clause}SELECT cadre_id, COUNT(*) FROM ({_reach_pairs_sql(template)}) reach GROUP BY cadre_id"
-    )
+    members_then, youth_then = _as_of_params(as_of) if as_of is not None else ([], [])
+    params += [*branch, *members_then, *branch, *members_then, *branch, *youth_then]
+    pairs = _reach_pairs_sql(template, as_of=as_of is not None)
+    sql = f"{with_clause}SELECT cadre_id, COUNT(*) FROM ({pairs}) reach GROUP BY cadre_id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {int(cadre): int(n) for cadre, n in cursor.fetchall()}

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import connection, models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qingnong.core.asof import end_of_day
 from qingnong.core.scoping import ScopedQuerySet
 
 from .choices import Gender, Whereabouts, YouthSource
 
 
+def youth_existed_q(day: datetime.date, prefix: str = "") -> Q:
+    """Youth registered by the end of ``day`` (``core.asof``); ``prefix`` reaches them through a join."""
+    return Q(**{f"{prefix}created_at__lt": end_of_day(day)})
+
+
 class YouthQuerySet(ScopedQuerySet["Youth"]):
+    def existed_on(self, day: datetime.date) -> YouthQuerySet:
+        """The youth as the registry stood at the end of ``day``."""
+        return self.filter(youth_existed_q(day))
+
     def in_category(self, code: str) -> YouthQuerySet:
         """Youth whose ``categories`` list holds ``code``.
 
