@@ -13,6 +13,12 @@ class ActivitiesConfig(AppConfig):
 
         declare_actions(self.label, ACTIONS)
 
+        from qingnong.sheets.registry import register_sheets
+
+        from .sheets import SHEETS
+
+        register_sheets(self.label, SHEETS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("activities:activity_list", "活动", order=50))

@@ -21,6 +21,12 @@ class OrgsConfig(AppConfig):
 
         declare_actions(self.label, ACTIONS)
 
+        from qingnong.sheets.registry import register_sheets
+
+        from .sheets import SHEETS
+
+        register_sheets(self.label, SHEETS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("orgs:org_tree", "组织架构", order=20))

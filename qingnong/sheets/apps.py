@@ -19,6 +19,11 @@ class SheetsConfig(AppConfig):
 
         declare_actions(self.label, ACTIONS)
 
+        from .handlers import HANDLERS
+        from .jobs import register_job_handlers
+
+        register_job_handlers(HANDLERS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("sheets:index", "批量导入", order=80, visible=_may_import))

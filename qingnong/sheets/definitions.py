@@ -1,7 +1,8 @@
 """The extension API of the sheets pipeline: what an app declares to make a kind importable and exportable.
 
-An app lists its kinds in ``qingnong/<app>/sheets.py`` as ``SHEETS = [SheetDefinition(...)]``; the
-sheets app discovers them (``registry.definitions()``). See docs/sheets.md for the full contract.
+An app lists its kinds in ``qingnong/<app>/sheets.py`` as ``SHEETS = [SheetDefinition(...)]`` and
+registers them from its ``AppConfig.ready()`` (``registry.register_sheets``). See docs/sheets.md for the
+full contract.
 
 The pipeline does the generic work — reading, header detection, cell types, required cells,
 duplicate keys inside the file, org and cadre references, the importer's scope, counts, the error

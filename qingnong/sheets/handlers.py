@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .definitions import ExportContext
-from .jobs import JobProgress, job_handler, save_job_file
+from .jobs import Handler, JobProgress, save_job_file
 from .models import Job
 from .pipeline import run_import
 from .refs import OrgIndex
@@ -27,7 +27,6 @@ def _org(pk: int | None) -> Any:
     return Org.objects.filter(pk=pk).first()
 
 
-@job_handler("sheets.import")
 def run_import_job(job: Job, progress: JobProgress) -> None:
     params = job.params
     definition = get_definition(params["kind"])
@@ -61,7 +60,6 @@ def _write(path: Path, fmt: str, *, sheet_name: str, header: list[str], rows: An
     return write_xlsx(path, sheet_name=sheet_name, header=header, rows=rows)
 
 
-@job_handler("sheets.export")
 def run_export_job(job: Job, progress: JobProgress) -> None:
     params = job.params
     definition = get_definition(params["kind"])
@@ -82,7 +80,6 @@ def run_export_job(job: Job, progress: JobProgress) -> None:
     job.message = f"已导出 {count} 行"
 
 
-@job_handler("sheets.list_export")
 def run_list_export_job(job: Job, progress: JobProgress) -> None:
     """Rebuild a list page (its view class, the user, the query string) and write what it selects."""
     params = job.params
@@ -125,3 +122,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value
     return str(value)
+
+
+# The job kinds of the sheets app itself, registered by ``SheetsConfig.ready()``.
+HANDLERS: dict[str, Handler] = {
+    "sheets.import": run_import_job,
+    "sheets.export": run_export_job,
+    "sheets.list_export": run_list_export_job,
+}

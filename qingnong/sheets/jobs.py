@@ -1,15 +1,18 @@
 """Running background jobs of any kind.
 
-An app registers what a job kind does::
+An app registers what a job kind does, from its ``AppConfig.ready()`` so that every process (web, worker,
+command) knows the kind from the start::
 
-    from qingnong.sheets.jobs import job_handler
-
-    @job_handler("reports.docx")
     def build_report(job, progress):
         ...                       # read job.params, call progress(done, total) now and then
         job.result = {...}        # shown on the job page
         save_job_file(job, "result_file", "总结.docx", path)
         job.message = "已生成"
+
+    # in ReportsConfig.ready():
+    register_job_handlers({"reports.docx": build_report})
+
+(``@job_handler("reports.docx")`` on the function does the same when its module is loaded.)
 
 and starts one with ``services.job_create(...)`` then ``services.job_dispatch(job, background=True)``.
 The runner marks the job running, calls the handler, and records success (or the failure message).
@@ -20,7 +23,7 @@ is still open; the job page polls it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +38,16 @@ Handler = Callable[[Job, "JobProgress"], None]
 JOB_HANDLERS: dict[str, Handler] = {}
 
 
+def register_job_handlers(handlers: Mapping[str, Handler]) -> None:
+    """What each job kind does (kind → handler); called from the app's ``AppConfig.ready()``."""
+    JOB_HANDLERS.update(handlers)
+
+
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Decorator form of ``register_job_handlers`` for one kind."""
+
     def register(func: Handler) -> Handler:
-        JOB_HANDLERS[kind] = func
+        register_job_handlers({kind: func})
         return func
 
     return register
@@ -81,9 +91,6 @@ def save_job_file(job: Job, field: str, name: str, path: str | Path) -> None:
 
 
 def handler_for(kind: str) -> Handler:
-    # Handlers of the sheets app itself live in handlers.py; import it so they are registered.
-    from . import handlers  # noqa: F401
-
     try:
         return JOB_HANDLERS[kind]
     except KeyError:

@@ -50,7 +50,8 @@ class Job(models.Model):
     are removed (``expires_at``, 7 days by default).
 
     ``kind`` names the handler that runs it (``sheets.import``, ``sheets.export`` …; other apps register
-    their own with ``qingnong.sheets.jobs.job_handler``). Jobs and their files are private to ``user``.
+    their own with ``qingnong.sheets.jobs.register_job_handlers``). Jobs and their files are private to
+    ``user``.
     """
 
     scope_path_field = "org__path"

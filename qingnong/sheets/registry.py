@@ -1,41 +1,41 @@
-"""The importable kinds: discovered from ``qingnong/<app>/sheets.py`` (``SHEETS = [...]``) of every app."""
+"""The importable kinds: each app registers its ``SHEETS`` from its own ``AppConfig.ready()``.
+
+    def ready(self) -> None:
+        from qingnong.sheets.registry import register_sheets
+
+        from .sheets import SHEETS
+
+        register_sheets(self.label, SHEETS)
+
+The sheets app imports no domain app: the kinds reach it through this call, in the order the apps are
+installed (which is the order of the import page).
+"""
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
+from collections.abc import Iterable
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from .definitions import SheetDefinition
 
-_REGISTRY: dict[str, SheetDefinition] | None = None
+_REGISTRY: dict[str, SheetDefinition] = {}
 
 
-def _discover() -> dict[str, SheetDefinition]:
-    found: dict[str, SheetDefinition] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("qingnong.") or config.name == "qingnong.sheets":
-            continue
-        module_name = f"{config.name}.sheets"
-        if find_spec(module_name) is None:
-            continue
-        module = import_module(module_name)
-        for definition in getattr(module, "SHEETS", []):
-            if not isinstance(definition, SheetDefinition):
-                raise ImproperlyConfigured(f"{module_name}.SHEETS must hold SheetDefinition objects")
-            if definition.kind in found:
-                raise ImproperlyConfigured(f"sheet kind {definition.kind!r} is declared twice")
-            found[definition.kind] = definition
-    return found
+def register_sheets(app_label: str, sheets: Iterable[SheetDefinition]) -> None:
+    """Make ``app_label``'s kinds importable (and exportable). Registering the same definition again is
+    harmless; another definition under a kind already taken is an error."""
+    for definition in sheets:
+        if not isinstance(definition, SheetDefinition):
+            raise ImproperlyConfigured(f"{app_label}: SHEETS must hold SheetDefinition objects")
+        known = _REGISTRY.get(definition.kind)
+        if known is not None and known is not definition:
+            raise ImproperlyConfigured(f"sheet kind {definition.kind!r} is declared twice")
+        _REGISTRY[definition.kind] = definition
 
 
 def definitions() -> dict[str, SheetDefinition]:
     """Every kind by name, in app order."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = _discover()
     return _REGISTRY
 
 

@@ -17,6 +17,12 @@ class WxgroupsConfig(AppConfig):
 
         declare_actions(self.label, ACTIONS)
 
+        from qingnong.sheets.registry import register_sheets
+
+        from .sheets import SHEETS
+
+        register_sheets(self.label, SHEETS)
+
         from qingnong.core.navigation import MenuItem, register_menu
         from qingnong.orgs import views as org_views
 

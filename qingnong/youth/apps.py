@@ -17,6 +17,12 @@ class YouthConfig(AppConfig):
 
         declare_actions(self.label, ACTIONS)
 
+        from qingnong.sheets.registry import register_sheets
+
+        from .sheets import SHEETS
+
+        register_sheets(self.label, SHEETS)
+
         from qingnong.core.navigation import MenuItem, register_menu
 
         register_menu(MenuItem("youth:youth_list", "青年名册", order=45))
