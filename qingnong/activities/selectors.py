@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from qingnong.content.selectors import rollup_by_path
 from qingnong.core.permissions import Action
+from qingnong.core.rollups import rollup_by_path
 from qingnong.core.scoping import subtree_q
 from qingnong.orgs.models import Org
 

@@ -6,7 +6,8 @@ Each row is attributed to the child of ``parent`` whose path is its path's prefi
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
@@ -43,3 +44,28 @@ def count_by_child(
 
 def count_in_subtree(queryset: QuerySet[Any], *, path_field: str, root_path: str) -> int:
     return queryset.filter(subtree_q(path_field, root_path)).count()
+
+
+_T = TypeVar("_T")
+
+
+def ancestor_prefixes(path: str, step: int = PATH_STEP) -> list[str]:
+    """The paths of an org and of every ancestor, root first."""
+    return [path[:i] for i in range(step, len(path) + 1, step)]
+
+
+def rollup_by_path(
+    rows: Iterable[tuple[str, _T]], *, root_path: str, make: Callable[[], Any], add: Callable[[Any, _T], None]
+) -> dict[str, Any]:
+    """Roll per-org values up the tree: each row (org path, value) is added to its org and to every
+    ancestor down from ``root_path``. Keys are org paths; orgs with nothing are absent."""
+    out: dict[str, Any] = {}
+    start = len(root_path)
+    for path, value in rows:
+        for end in range(start, len(path) + 1, PATH_STEP):
+            prefix = path[:end]
+            acc = out.get(prefix)
+            if acc is None:
+                acc = out[prefix] = make()
+            add(acc, value)
+    return out
